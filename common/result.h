@@ -27,6 +27,7 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   int http_status = 0;  // when the error came from an HTTP response, its status code
+  std::string reason;   // the Kubernetes Status reason ("NotFound", "AlreadyExists", "Expired"...), when known
 
   static Error Make(ErrorCode code, std::string message, int http_status = 0) {
     return Error{code, std::move(message), http_status};

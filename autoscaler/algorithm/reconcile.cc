@@ -118,7 +118,7 @@ MetricOutcome ComputePods(MetricContext& ctx, const MetricSpec& spec, const Metr
   const std::string reason = "FailedGetPodsMetric";
   auto outer = [](const std::string& err) { return "failed to get pods metric value: " + err; };
   if (spec.metric.selector) {
-    auto sel = Selector::FromLabelSelector(*spec.metric.selector);
+    auto sel = ToKubeSelector(*spec.metric.selector);
     if (!sel.ok()) return Unable(ctx.pass, reason, sel.error().message, outer(sel.error().message));
   }
   if (!spec.target.average_value_milli) {
@@ -142,7 +142,7 @@ MetricOutcome ComputeObject(MetricContext& ctx, const MetricSpec& spec, const Me
   const std::string reason = "FailedGetObjectMetric";
   auto outer = [](const std::string& err) { return "failed to get object metric value: " + err; };
   if (spec.metric.selector) {
-    auto sel = Selector::FromLabelSelector(*spec.metric.selector);
+    auto sel = ToKubeSelector(*spec.metric.selector);
     if (!sel.ok()) return Unable(ctx.pass, reason, sel.error().message, outer(sel.error().message));
   }
   const std::string& ns = ctx.pass.in.hpa.namespace_name;
@@ -248,7 +248,7 @@ common::Result<PodRefs> SelectPods(Pass& pass, const std::string& selector_text)
     pass.Condition(kScalingActive, kConditionFalse, "InvalidSelector", "the HPA target's scale is missing a selector");
     return invalid("selector is required");
   }
-  auto selector = Selector::Parse(selector_text);
+  auto selector = kube::LabelSelector::Parse(selector_text);
   if (!selector.ok()) {
     std::string msg =
         "couldn't convert selector into a corresponding internal selector object: " + selector.error().message;
@@ -258,17 +258,17 @@ common::Result<PodRefs> SelectPods(Pass& pass, const std::string& selector_text)
   }
   PodRefs pods;
   for (const Pod& pod : pass.in.pods) {
-    if (selector->Matches(pod.labels)) pods.push_back(&pod);
+    if (SelectorMatches(*selector, pod.labels)) pods.push_back(&pod);
   }
   // Every HPA whose selector matches one of these pods controls it; more than one (this HPA included) is ambiguous.
   std::set<std::string> controlling;
   if (!pods.empty()) controlling.insert(hpa.namespace_name + "/" + hpa.name);
   for (const OtherHpa& other : pass.in.other_hpas) {
     if (other.name == hpa.name) continue;
-    auto other_selector = Selector::Parse(other.selector);
+    auto other_selector = kube::LabelSelector::Parse(other.selector);
     if (!other_selector.ok() || other_selector->Empty()) continue;
     for (const Pod* pod : pods) {
-      if (other_selector->Matches(pod->labels)) {
+      if (SelectorMatches(*other_selector, pod->labels)) {
         controlling.insert(hpa.namespace_name + "/" + other.name);
         break;
       }
@@ -451,7 +451,7 @@ std::vector<MetricQuery> PlanMetricQueries(const HpaSpec& spec, const std::strin
     MetricQuery q;
     std::string metric_selector;
     if (m.metric.selector) {
-      auto sel = Selector::FromLabelSelector(*m.metric.selector);
+      auto sel = ToKubeSelector(*m.metric.selector);
       if (sel.ok()) metric_selector = sel->ToString();
     }
     switch (m.type) {

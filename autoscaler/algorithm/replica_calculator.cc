@@ -181,7 +181,7 @@ common::Result<std::vector<MetricValue>> ExternalValues(std::string_view metric_
                                                         const std::optional<LabelSelector>& metric_selector,
                                                         const common::Result<std::vector<MetricValue>>& answer) {
   if (metric_selector) {
-    auto parsed = Selector::FromLabelSelector(*metric_selector);
+    auto parsed = ToKubeSelector(*metric_selector);
     if (!parsed.ok()) return parsed.error();
   }
   std::string prefix = "unable to get external metric " + std::string(namespace_name) + "/" +

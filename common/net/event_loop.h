@@ -8,6 +8,7 @@
 
 namespace net {
 
+// Servers and clients created on a loop must be destroyed before the loop itself.
 class EventLoop {
  public:
   // Starts `threads` threads running the loop until Stop() or destruction.

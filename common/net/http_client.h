@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/net/event_loop.h"
 #include "common/net/http_types.h"
@@ -19,11 +21,11 @@ struct TlsClientConfig {
   bool insecure_skip_verify = false;  // accept any server certificate (--kubelet-insecure-tls)
   std::string ca_file;                // verify the server against this bundle; empty = system defaults
   std::string ca_pem;
-  std::string client_cert_file;       // optional client certificate (mTLS)
+  std::string client_cert_file;  // optional client certificate (mTLS)
   std::string client_key_file;
   std::string client_cert_pem;
   std::string client_key_pem;
-  std::string server_name;            // SNI and hostname verification override; empty = request host
+  std::string server_name;  // SNI and hostname verification override; empty = request host
 };
 
 struct ClientOptions {
@@ -31,8 +33,10 @@ struct ClientOptions {
   TlsClientConfig tls;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds request_timeout{10000};  // whole exchange, connect included
-  std::size_t max_response_bytes = 64 << 20;        // larger bodies fail with kTooLarge
+  std::size_t max_response_bytes = 64 << 20;         // larger bodies fail with kTooLarge
   std::size_t max_idle_connections_per_host = 4;
+  std::chrono::milliseconds idle_connection_timeout{90000};  // pooled connections idle longer are dropped
+  std::size_t max_response_header_bytes = 1 << 20;           // larger headers fail with kTooLarge
 };
 
 struct ClientRequest {
@@ -57,7 +61,8 @@ class BodyStream {
  public:
   virtual ~BodyStream() = default;
   // Blocks until bytes arrive. Returns an empty string at a clean end of stream, an error on failure or when
-  // `idle_timeout` passes with no data.
+  // `idle_timeout` passes with no data (kTimeout), kUnavailable after Cancel(). The bytes are raw body bytes:
+  // event boundaries are not preserved (split on newlines for watch). Not from a loop thread.
   virtual common::Result<std::string> Read(std::chrono::milliseconds idle_timeout) = 0;
   // Unblocks a pending Read from another thread and closes the connection.
   virtual void Cancel() = 0;
@@ -69,6 +74,8 @@ struct StreamingResponse {
   std::unique_ptr<BodyStream> body;
 };
 
+// Destroying the client aborts in-flight requests (their callbacks get kUnavailable) and, off the loop threads,
+// waits until every callback has returned.
 class HttpClient {
  public:
   static common::Result<std::unique_ptr<HttpClient>> Create(EventLoop& loop, ClientOptions options);

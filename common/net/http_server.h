@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,15 +38,18 @@ struct Endpoint {
 
 struct ServerOptions {
   std::vector<Endpoint> endpoints;
-  std::optional<TlsServerConfig> tls;  // absent = plain HTTP
-  std::size_t max_header_bytes = 1 << 20;      // larger headers get 431
-  std::size_t max_body_bytes = 3 << 20;        // larger bodies get 413
-  std::chrono::milliseconds read_timeout{30000};  // a request must arrive in full within this (slowloris guard)
-  std::chrono::milliseconds idle_timeout{90000};  // keep-alive connections idle longer are closed
+  std::optional<TlsServerConfig> tls;              // absent = plain HTTP
+  std::size_t max_header_bytes = 1 << 20;          // larger headers get 431
+  std::size_t max_body_bytes = 3 << 20;            // larger bodies get 413
+  std::chrono::milliseconds read_timeout{30000};   // a request must arrive in full within this (slowloris guard)
+  std::chrono::milliseconds idle_timeout{90000};   // keep-alive connections idle longer are closed
+  std::chrono::milliseconds write_timeout{60000};  // a (non-streamed) response must be written within this
   std::size_t max_connections = 10000;
 };
 
-// A response being streamed (watch): chunked transfer encoding, one Write per event.
+// A response being streamed (watch): chunked transfer encoding, one Write per event. The connection closes when
+// the stream ends (a streamed response is the last one on its connection). A client that stops reading while more
+// than 16 MiB are queued is disconnected.
 class ResponseStream {
  public:
   virtual ~ResponseStream() = default;
@@ -58,7 +62,8 @@ class ResponseStream {
   virtual void OnClosed(std::function<void()> callback) = 0;
 };
 
-// Given to the handler; answer exactly once, from any thread, now or later.
+// Given to the handler; answer exactly once, from any thread, now or later. Dropping the last reference without
+// answering sends 500 (so does a handler that throws).
 class Responder {
  public:
   virtual ~Responder() = default;
@@ -77,7 +82,9 @@ class HttpServer {
   virtual std::vector<uint16_t> ports() const = 0;
   // Swaps the serving certificate for new connections (hot reload). Existing connections keep theirs.
   virtual common::Status ReloadTls(const TlsServerConfig& tls) = 0;
-  // Stops accepting, closes open connections after in-flight responses finish (or after `grace`). Idempotent.
+  // Stops accepting, closes open connections after in-flight responses finish (or after `grace`); open streams
+  // are ended cleanly. Idempotent. Destroying the server is Shutdown(0); after the destructor returns (called
+  // off the loop threads) the handler is never invoked again.
   virtual void Shutdown(std::chrono::milliseconds grace = std::chrono::milliseconds(5000)) = 0;
 };
 

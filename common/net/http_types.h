@@ -23,8 +23,8 @@ std::optional<std::string_view> FindHeader(const Headers& headers, std::string_v
 
 // What the TLS layer learned about the client certificate of a connection.
 struct TlsPeer {
-  bool presented = false;  // the client sent a certificate
-  bool verified = false;   // it chains to the configured client CA
+  bool presented = false;                  // the client sent a certificate
+  bool verified = false;                   // it chains to the configured client CA
   std::string common_name;                 // subject CN
   std::vector<std::string> organizations;  // subject O entries (Kubernetes groups)
 };

@@ -162,7 +162,10 @@ std::vector<ConditionRow> ConditionRows() {
        "InvalidSelector", "the HPA target's scale is missing a selector", 3},
       {"InvalidSelectorUnparsable", [](ReconcileInput& in) { in.scale = ScaleView{3, 3, "app in (web"}; },
        kScalingActive, "False", "InvalidSelector",
-       "couldn't convert selector into a corresponding internal selector object: found '', expected: ',' or ')'", 3},
+       // Upstream's labels.Parse wraps a failed requirement in "unable to parse requirement: ".
+       "couldn't convert selector into a corresponding internal selector object: unable to parse requirement: found "
+       "'', expected: ',' or ')'",
+       3},
       {"AmbiguousSelector", [](ReconcileInput& in) { in.other_hpas = {{"web-2", "app in (web,db)"}}; },
        kScalingActive, "False", "AmbiguousSelector",
        "pods by selector app=web are controlled by multiple HPAs: [prod/web prod/web-2]", 3},
@@ -282,8 +285,9 @@ std::vector<EventRow> EventRows() {
        "SelectorRequired", "selector is required"},
       {"InvalidSelector", [](ReconcileInput& in) { in.scale = ScaleView{3, 3, "app=web,,"}; }, false, "Warning",
        "InvalidSelector",
-       "couldn't convert selector into a corresponding internal selector object: unable to parse requirement: found "
-       "',', expected: identifier"},
+       // Upstream's labels.Parse reports a dangling comma itself, not as a failed requirement.
+       "couldn't convert selector into a corresponding internal selector object: found ',', expected: identifier "
+       "after ','"},
       {"AmbiguousSelector", [](ReconcileInput& in) { in.other_hpas = {{"api", "app=web"}}; }, false, "Warning",
        "AmbiguousSelector", "pods by selector app=web are controlled by multiple HPAs: [prod/api prod/web]"},
       {"FailedGetResourceMetric", [](ReconcileInput& in) { in.metric_answers[0].resource = Boom(); }, false,

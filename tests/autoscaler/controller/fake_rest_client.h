@@ -43,9 +43,14 @@ class FakeRestClient : public kube::RestClient {
     failures_[path] = {code, n};
   }
 
-  common::Result<std::string> Send(const kube::RestRequest& request) override {
+  common::Result<std::string> Send(const kube::RestRequest& original) override {
     std::lock_guard lock(mu_);
-    calls_.push_back({request.verb, request.path, request.body});
+    calls_.push_back({original.verb, original.path, original.body});
+    // The status subresource reads and writes its parent object, as on the API server.
+    kube::RestRequest request = original;
+    if (request.path.size() > 7 && request.path.compare(request.path.size() - 7, 7, "/status") == 0) {
+      request.path.resize(request.path.size() - 7);
+    }
     if (auto f = failures_.find(request.path); f != failures_.end() && f->second.second > 0) {
       --f->second.second;
       return common::Error::Make(f->second.first, "injected failure", 500);

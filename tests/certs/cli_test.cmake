@@ -1,0 +1,33 @@
+# Runs the certs CLI the way the manifests and the sandbox use it and checks its outputs.
+file(REMOVE_RECURSE ${WORK})
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+run(${CERTS} ca --out-dir ${WORK}/ca --cn test-ca)
+run(${CERTS} serving --ca-dir ${WORK}/ca --out-dir ${WORK}/serving --cn metrics-server
+    --dns metrics-server,metrics-server.kube-system.svc --ip 127.0.0.1)
+run(${CERTS} client --ca-dir ${WORK}/ca --out-dir ${WORK}/client --cn front-proxy --groups g1,g2)
+run(${CERTS} check --cert ${WORK}/client/client.crt --key ${WORK}/client/client.key)
+if(NOT last_output MATCHES "CN=front-proxy O=g1,g2")
+  message(FATAL_ERROR "unexpected check output: ${last_output}")
+endif()
+foreach(f ca/ca.crt ca/ca.key serving/tls.crt serving/tls.key client/client.crt client/client.key)
+  if(NOT EXISTS ${WORK}/${f})
+    message(FATAL_ERROR "missing ${f}")
+  endif()
+endforeach()
+# A key paired with the wrong certificate must be rejected.
+execute_process(COMMAND ${CERTS} check --cert ${WORK}/serving/tls.crt --key ${WORK}/client/client.key
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "does not match")
+  message(FATAL_ERROR "mismatched pair accepted: ${rc} ${err}")
+endif()
+# A bad flag fails with a non-zero exit.
+execute_process(COMMAND ${CERTS} ca --bogus RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "bad flag accepted")
+endif()
