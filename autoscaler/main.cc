@@ -23,6 +23,7 @@
 #include "common/net/http_server.h"
 #include "common/serving/serving_certificate.h"
 #include "kube/client/config.h"
+#include "kube/client/connect.h"
 #include "kube/client/http_rest_client.h"
 #include "kube/client/informer.h"
 #include "kube/objects/pod.h"
@@ -92,18 +93,13 @@ common::Result<autoscaler::HpaObject> DecodeForInformer(const rapidjson::Value& 
 
 int Run(const Flags& flags) {
   if (auto raised = net::RaiseOpenFileLimit(); !raised.ok()) LOG_V(1, "open file limit: {}", raised.error().message);
-  auto config = kube::LoadDefault(flags.kubeconfig);
-  if (!config.ok()) {
-    LOG_ERROR("cannot load the Kubernetes client configuration: {}", config.error().message);
+  auto connection = kube::Connect(flags.kubeconfig);
+  if (!connection.ok()) {
+    LOG_ERROR("{}", connection.error().message);
     return 1;
   }
-  auto loop = net::EventLoop::Create(2);
-  auto rest = kube::NewRestClient(*loop, *config);
-  if (!rest.ok()) {
-    LOG_ERROR("cannot create the Kubernetes client: {}", rest.error().message);
-    return 1;
-  }
-  kube::RestClient& client = **rest;
+  net::EventLoop& loop = *connection->loop;
+  kube::RestClient& client = *connection->client;
   prometheus::Registry registry;
 
   const std::string scope = flags.namespace_name.empty() ? "" : "/namespaces/" + flags.namespace_name;
@@ -203,7 +199,7 @@ int Run(const Flags& flags) {
     server_options.endpoints.push_back({flags.bind_address, static_cast<uint16_t>(flags.secure_port)});
     server_options.tls = net::TlsServerConfig{.cert_pem = cert->cert_pem, .key_pem = cert->key_pem};
     auto started = net::HttpServer::Start(
-        *loop, server_options,
+        loop, server_options,
         [&](const net::HttpRequest& request, std::shared_ptr<net::Responder> responder) {
           if (request.path == "/healthz" || request.path == "/livez" || request.path == "/readyz") {
             const bool synced = hpas.HasSynced() && pods.HasSynced();
@@ -252,7 +248,7 @@ int Run(const Flags& flags) {
   hpas.Stop();
   pods.Stop();
   if (server) server->Shutdown(std::chrono::seconds(2));
-  loop->Stop();
+  loop.Stop();
   return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "common/serving/serving_certificate.h"
 #include "common/work_pool.h"
 #include "kube/client/config.h"
+#include "kube/client/connect.h"
 #include "kube/client/http_rest_client.h"
 #include "kube/client/informer.h"
 #include "kube/client/token_source.h"
@@ -88,18 +89,14 @@ int Run(const Flags& flags) {
     LOG_ERROR("invalid --kubelet-preferred-address-types: {}", address_types.error().message);
     return 1;
   }
-  auto config = kube::LoadDefault(flags.kubeconfig);
-  if (!config.ok()) {
-    LOG_ERROR("cannot load the Kubernetes client configuration: {}", config.error().message);
+  auto connection = kube::Connect(flags.kubeconfig);
+  if (!connection.ok()) {
+    LOG_ERROR("{}", connection.error().message);
     return 1;
   }
-  auto loop = net::EventLoop::Create(2);
-  auto rest = kube::NewRestClient(*loop, *config);
-  if (!rest.ok()) {
-    LOG_ERROR("cannot create the Kubernetes client: {}", rest.error().message);
-    return 1;
-  }
-  kube::RestClient& client = **rest;
+  const kube::ClientConfig& config = connection->config;
+  net::EventLoop& loop = *connection->loop;
+  kube::RestClient& client = *connection->client;
   prometheus::Registry registry;
 
   // Node discovery and the labels the API serves.
@@ -111,7 +108,7 @@ int Run(const Flags& flags) {
   metrics_server::InformerMetadataSource metadata(nodes.store(), pods.store());
 
   // The scrape path.
-  kube::TokenSource kubelet_tokens(config->bearer_token, config->bearer_token_file);
+  kube::TokenSource kubelet_tokens(config.bearer_token, config.bearer_token_file);
   metrics_server::KubeletClientOptions kubelet_options;
   kubelet_options.insecure_skip_verify = flags.kubelet_insecure_tls;
   kubelet_options.ca_file = flags.kubelet_ca_file;
@@ -119,7 +116,7 @@ int Run(const Flags& flags) {
   kubelet_options.client_key_file = flags.kubelet_client_key;
   kubelet_options.request_timeout = duration_cast<milliseconds>(flags.kubelet_request_timeout);
   auto kubelets = metrics_server::HttpKubeletClient::Create(
-      *loop, kubelet_options, flags.kubelet_client_cert.empty() ? &kubelet_tokens : nullptr);
+      loop, kubelet_options, flags.kubelet_client_cert.empty() ? &kubelet_tokens : nullptr);
   if (!kubelets.ok()) {
     LOG_ERROR("kubelet client: {}", kubelets.error().message);
     return 1;
@@ -208,7 +205,7 @@ int Run(const Flags& flags) {
                                             .key_pem = serving->key_pem,
                                             .client_ca_pem = authn_config->requestheader_client_ca_pem};
   auto server = net::HttpServer::Start(
-      *loop, server_options, [&](const net::HttpRequest& request, std::shared_ptr<net::Responder> responder) {
+      loop, server_options, [&](const net::HttpRequest& request, std::shared_ptr<net::Responder> responder) {
         // Authentication and authorization may block on the API server: never on the event loop.
         auto copy = std::make_shared<net::HttpRequest>(request);
         if (!pool.Submit([&handle, copy, responder] { responder->Respond(handle(*copy)); })) {
@@ -260,7 +257,7 @@ int Run(const Flags& flags) {
   scraper.Stop();
   nodes.Stop();
   pods.Stop();
-  loop->Stop();
+  loop.Stop();
   return 0;
 }
 

@@ -86,7 +86,7 @@ Result<std::vector<hpa::CustomPodMetric>> DecodeCustomPodMetrics(std::string_vie
   auto doc = kube::ParseJson(json);
   if (!doc.ok()) return doc.error();
   const Value* items = kube::ArrayMember(*doc, "items");
-  if (items == nullptr) return Bad("MetricValueList without items");
+  if (items == nullptr) return Bad("metric value list without items");
   std::vector<hpa::CustomPodMetric> out;
   for (const auto& item : items->GetArray()) {
     hpa::CustomPodMetric m;
@@ -108,21 +108,12 @@ Result<std::vector<hpa::CustomPodMetric>> DecodeCustomPodMetrics(std::string_vie
 }
 
 Result<std::vector<hpa::MetricValue>> DecodeMetricValues(std::string_view json) {
-  auto doc = kube::ParseJson(json);
-  if (!doc.ok()) return doc.error();
-  const Value* items = kube::ArrayMember(*doc, "items");
-  if (items == nullptr) return Bad("metric value list without items");
+  // MetricValueList and ExternalMetricValueList items share value and timestamp; the described object is unused.
+  auto items = DecodeCustomPodMetrics(json);
+  if (!items.ok()) return items.error();
   std::vector<hpa::MetricValue> out;
-  for (const auto& item : items->GetArray()) {
-    hpa::MetricValue m;
-    auto value = item.HasMember("value") ? MilliOf(item["value"], "value") : Result<int64_t>(Bad("metric without value"));
-    if (!value.ok()) return value.error();
-    m.value_milli = *value;
-    auto ts = TimeOf(item, "timestamp");
-    if (!ts.ok()) return ts.error();
-    m.timestamp = *ts;
-    out.push_back(m);
-  }
+  out.reserve(items->size());
+  for (const auto& m : *items) out.push_back({m.value_milli, m.timestamp});
   return out;
 }
 
