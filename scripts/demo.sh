@@ -66,7 +66,8 @@ while [ $(( $(date +%s) - start )) -lt "$duration" ]; do
   t=$(( $(date +%s) - start ))
   # CPU actually used by the demo pods, as kubectl top sees it through the aggregator.
   load=$(kubectl top pod -l app=demo --no-headers 2>/dev/null | awk '{gsub("m","",$2); s+=$2} END {print s+0}')
-  read -r util replicas desired able active limited < <(kubectl get hpa demo -o jsonpath='{.status.currentMetrics[0].resource.current.averageUtilization} {.status.currentReplicas} {.status.desiredReplicas} {.status.conditions[?(@.type=="AbleToScale")].reason} {.status.conditions[?(@.type=="ScalingActive")].reason} {.status.conditions[?(@.type=="ScalingLimited")].reason}' 2>/dev/null || echo "- - - - - -")
+  hpa_status=$(kubectl get hpa demo -o jsonpath='{.status.currentMetrics[0].resource.current.averageUtilization} {.status.currentReplicas} {.status.desiredReplicas} {.status.conditions[?(@.type=="AbleToScale")].reason} {.status.conditions[?(@.type=="ScalingActive")].reason} {.status.conditions[?(@.type=="ScalingLimited")].reason}' 2>/dev/null || true)
+  read -r util replicas desired able active limited <<<"$hpa_status" || true
   printf '%6s %8s %11s%% %9s %8s  %s %s %s\n' "$t" "${load:-0}" "${util:--}" "${replicas:--}" "${desired:--}" "${able:--}" "${active:--}" "${limited:--}"
   echo "$t,${load:-0},${util:-0},${replicas:-0},${desired:-0},${able:-},${active:-},${limited:-}" >>"$csv"
   sleep 5
