@@ -61,7 +61,7 @@ start=$(date +%s)
 csv="$out/timeline.csv"
 echo "t_seconds,offered_millicores,utilization_percent,replicas,desired,able_to_scale,scaling_active,scaling_limited" >"$csv"
 printf '\n%6s %8s %12s %9s %8s  %s\n' "t(s)" "load(m)" "utilization" "replicas" "desired" "conditions"
-duration=${DEMO_SECONDS:-260}
+duration=${DEMO_SECONDS:-300}
 while [ $(( $(date +%s) - start )) -lt "$duration" ]; do
   t=$(( $(date +%s) - start ))
   # CPU actually used by the demo pods, as kubectl top sees it through the aggregator.

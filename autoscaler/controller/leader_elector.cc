@@ -166,6 +166,9 @@ void LeaderElector::Start(std::function<void()> on_started_leading, std::functio
 }
 
 void LeaderElector::Run() {
+  // Said once, like client-go, so that a standby replica's log tells why it is not scaling.
+  LOG_INFO("leader election: {} attempting to acquire leader lease {}/{}...", config_.identity,
+           config_.lease_namespace, config_.lease_name);
   bool was_leading = false;
   while (true) {
     TryAcquireOrRenew();
