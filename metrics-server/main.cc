@@ -12,6 +12,7 @@
 #include "apiservice/request_guard.h"
 #include "apiservice/review_clients.h"
 #include "certs/certs.h"
+#include "certs/reloader.h"
 #include "common/duration.h"
 #include "common/flags.h"
 #include "common/log.h"
@@ -223,15 +224,42 @@ int Run(const Flags& flags) {
   pods.Start();
   if (!nodes.WaitForSync(std::chrono::seconds(60))) LOG_WARNING("node informer not synced after 60s; retrying");
   scraper.Start();
-  std::atomic<bool> publishing{true};
-  std::thread publisher([&] {
-    // The storage swaps snapshots atomically; hand each new one to the stream at once.
+  // Serving certificate hot reload (files from --tls-cert-file or --cert-dir): checked every 10 s, swapped for new
+  // connections when the pair on disk changed and validates; a bad pair is logged and the old one kept.
+  std::unique_ptr<certs::CertificateReloader> reloader;
+  if (!serving->cert_file.empty()) {
+    reloader = std::make_unique<certs::CertificateReloader>(serving->cert_file, serving->key_file);
+    if (auto loaded = reloader->Load(std::chrono::system_clock::now()); !loaded.ok()) {
+      LOG_WARNING("certificate reload disabled: {}", loaded.error().message);
+      reloader.reset();
+    }
+  }
+  std::atomic<bool> housekeeping{true};
+  std::thread housekeeper([&] {
     const metrics_server::MetricsSnapshot* last = nullptr;
-    while (publishing) {
+    auto next_cert_check = std::chrono::steady_clock::now();
+    while (housekeeping) {
+      // The storage swaps snapshots atomically; hand each new one to the stream at once.
       auto snapshot = storage.Snapshot();
       if (snapshot.get() != last && snapshot->scrape_time != metrics_server::TimePoint{}) {
         last = snapshot.get();
         broadcaster.Publish(std::move(snapshot));
+      }
+      if (reloader && std::chrono::steady_clock::now() >= next_cert_check) {
+        next_cert_check = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        auto changed = reloader->CheckForChange(std::chrono::system_clock::now());
+        if (!changed.ok()) {
+          LOG_ERROR("serving certificate not reloaded: {}", changed.error().message);
+        } else if (*changed) {
+          auto reloaded = (*server)->ReloadTls({.cert_pem = reloader->current().cert_pem,
+                                                .key_pem = reloader->current().key_pem,
+                                                .client_ca_pem = authn_config->requestheader_client_ca_pem});
+          if (reloaded.ok()) {
+            LOG_INFO("serving certificate reloaded from {}", reloader->cert_file());
+          } else {
+            LOG_ERROR("serving certificate not reloaded: {}", reloaded.error().message);
+          }
+        }
       }
       std::this_thread::sleep_for(milliseconds(50));
     }
@@ -248,8 +276,8 @@ int Run(const Flags& flags) {
   sigwait(&signals, &signal_number);
   LOG_INFO("received signal {}, shutting down", signal_number);
 
-  publishing = false;
-  publisher.join();
+  housekeeping = false;
+  housekeeper.join();
   (*server)->Shutdown(std::chrono::seconds(5));
   pool.Stop();
   broadcaster.Shutdown();
