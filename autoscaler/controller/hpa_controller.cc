@@ -111,7 +111,10 @@ void HpaController::Watch(kube::Informer<HpaObject>& hpas) {
             queue_.Forget(key);
             std::lock_guard lock(mu_);
             memory_.erase(key);
-            selectors_.erase(key);
+            if (auto it = selectors_.find(o.hpa.namespace_name); it != selectors_.end()) {
+              it->second.erase(o.hpa.name);
+              if (it->second.empty()) selectors_.erase(it);
+            }
           },
   });
 }
@@ -191,18 +194,17 @@ std::optional<std::string> HpaController::Reconcile(const HpaObject& object) {
   if (scale.ok()) {
     input.scale = scale->view;
     std::lock_guard lock(mu_);
-    selectors_[key] = scale->view.selector;
+    selectors_[ns][object.hpa.name] = scale->view.selector;
   } else {
     input.scale = scale.error();
   }
   {
     std::lock_guard lock(mu_);
     if (auto it = memory_.find(key); it != memory_.end()) input.memory = it->second;
-    for (const auto& [other_key, selector] : selectors_) {
-      if (other_key == key) continue;
-      const auto slash = other_key.find('/');
-      if (slash == std::string::npos || other_key.compare(0, slash, ns) != 0 || slash != ns.size()) continue;
-      input.other_hpas.push_back({other_key.substr(slash + 1), selector});
+    if (auto it = selectors_.find(ns); it != selectors_.end()) {
+      for (const auto& [name, selector] : it->second) {
+        if (name != object.hpa.name) input.other_hpas.push_back({name, selector});
+      }
     }
   }
   if (scale.ok()) {

@@ -107,7 +107,9 @@ class HpaController {
 
   std::mutex mu_;
   std::map<std::string, hpa::HpaMemory> memory_;  // per HPA key, across passes
-  std::map<std::string, std::string> selectors_;  // per HPA key: its target's pod selector (AmbiguousSelector)
+  // namespace -> HPA name -> its target's pod selector, for AmbiguousSelector. Per namespace, so that a pass
+  // looks only at its neighbours (a flat map made a cycle over N HPAs cost O(N^2)).
+  std::map<std::string, std::map<std::string, std::string>> selectors_;
 
   std::unique_ptr<Metrics> metrics_;
   std::vector<std::thread> workers_;
