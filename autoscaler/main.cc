@@ -5,7 +5,6 @@
 #include <rapidjson/writer.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <random>
 
 #include "autoscaler/controller/event_recorder.h"
@@ -17,6 +16,7 @@
 #include "common/duration.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/metrics/prometheus_text.h"
 #include "common/net/event_loop.h"
 #include "common/net/fd_limit.h"
@@ -233,12 +233,7 @@ int Run(const Flags& flags) {
            common::FormatDuration(flags.sync_period), flags.workers,
            flags.grpc_address.empty() ? "metrics.k8s.io" : "gRPC stream " + flags.grpc_address);
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  const int signal_number = common::WaitForTerminationSignal();
   LOG_INFO("received signal {}, shutting down", signal_number);
 
   controller_ptr = nullptr;
@@ -255,13 +250,7 @@ int Run(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Signals are taken synchronously by the main thread (sigwait); every other thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  common::BlockTerminationSignals();
 
   Flags flags;
   common::CommandLine cli("autoscaler", "The HorizontalPodAutoscaler controller (autoscaling/v2), wire-compatible "

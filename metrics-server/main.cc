@@ -4,7 +4,6 @@
 #include <prometheus/registry.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <sstream>
 
 #include "apiservice/authentication.h"
@@ -16,6 +15,7 @@
 #include "common/duration.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/metrics/prometheus_text.h"
 #include "common/net/event_loop.h"
 #include "common/net/fd_limit.h"
@@ -268,12 +268,7 @@ int Run(const Flags& flags) {
            (*server)->ports().front(), common::FormatDuration(flags.metric_resolution),
            stream_server ? std::to_string(stream_server->port()) : "off");
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  const int signal_number = common::WaitForTerminationSignal();
   LOG_INFO("received signal {}, shutting down", signal_number);
 
   housekeeping = false;
@@ -301,12 +296,7 @@ std::vector<std::string> SplitCommaList(const std::string& value) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  common::BlockTerminationSignals();
 
   Flags flags;
   std::string allowed_names, username_headers, group_headers, extra_prefixes;

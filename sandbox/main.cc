@@ -4,7 +4,6 @@
 //   kma-sandbox --nodes 10 --pods-per-node 5 --kubeconfig-out /tmp/x/kubeconfig --cert-dir /tmp/x/certs
 //   KUBECONFIG=/tmp/x/kubeconfig kubectl get pods
 
-#include <signal.h>
 
 #include <fstream>
 #include <sstream>
@@ -13,6 +12,7 @@
 
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/net/fd_limit.h"
 #include "sandbox/apiserver/api_server.h"
 #include "sandbox/cluster.h"
@@ -138,12 +138,7 @@ int main(int argc, char** argv) {
   if (auto limit = net::RaiseOpenFileLimit(); limit.ok() && *limit < static_cast<uint64_t>(options.nodes) + 1024) {
     LOG_WARNING("open file limit {} is low for {} kubelets", *limit, options.nodes);
   }
-  // Signals are taken synchronously by this thread; block them before any other thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  common::BlockTerminationSignals();
 
   auto cluster = sandbox::Cluster::Start(options);
   if (!cluster.ok()) {
@@ -169,8 +164,7 @@ int main(int argc, char** argv) {
   }
   LOG_INFO("nodes report InternalIP = their kubelet address{}", options.hostname_address_is_ip ? " (Hostname too)" :
            "; use --kubelet-preferred-address-types=InternalIP");
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  const int signal_number = common::WaitForTerminationSignal();
   LOG_INFO("received signal {}, stopping", signal_number);
   c.Stop();
   return 0;
