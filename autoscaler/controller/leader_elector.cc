@@ -202,7 +202,10 @@ void LeaderElector::Stop() {
   bool held = false;
   {
     std::lock_guard lock(mu_);
-    held = observed_holder_ == config_.identity && last_renewed_ != std::chrono::steady_clock::time_point{};
+    // Release only a lease we still hold by our own clock: once renewals failed past the renew deadline the
+    // API server is likely unreachable, and retrying a release would only delay shutdown.
+    held = observed_holder_ == config_.identity && last_renewed_ != std::chrono::steady_clock::time_point{} &&
+           clock_() < last_renewed_ + config_.renew_deadline;
     last_renewed_ = {};
   }
   if (!held) return;
