@@ -184,7 +184,6 @@ void LeaderElector::Run() {
     }
     was_leading = leading;
     std::unique_lock lock(mu_);
-    leading_ = leading;
     if (wake_.wait_for(lock, config_.retry_period, [this] { return stopping_; })) break;
   }
   if (was_leading && on_stopped_) on_stopped_();

@@ -69,7 +69,6 @@ class LeaderElector {
   std::string observed_renew_time_;
   std::chrono::steady_clock::time_point observed_at_{};
   std::chrono::steady_clock::time_point last_renewed_{};  // when we last renewed successfully
-  bool leading_ = false;
 
   std::function<void()> on_started_;
   std::function<void()> on_stopped_;
