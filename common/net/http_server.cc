@@ -619,7 +619,12 @@ void Connection::FlushStream() {
     asio::async_write(stream, asio::buffer(stream_queue_.front()),
                       [self = shared_from_this()](const error_code& ec, std::size_t n) {
                         self->stream_writing_ = false;
-                        if (ec) return self->Close();
+                        // Closed meanwhile (the client went away, the server shut down): Close left the queue
+                        // alone because this write still pointed into its front; drop it now.
+                        if (ec || self->phase_ == Phase::kClosed) {
+                          self->stream_queue_.clear();
+                          return self->Close();
+                        }
                         self->stream_queued_bytes_ -= std::min(self->stream_queued_bytes_, n);
                         self->stream_queue_.pop_front();
                         self->FlushStream();
@@ -664,7 +669,9 @@ void Connection::Close() {
   // already tells the client where the response ends.
   socket.shutdown(tcp::socket::shutdown_both, ec);
   Lowest().close();
-  stream_queue_.clear();
+  // An async_write in flight still reads the front chunk; its completion clears the queue instead. (Clearing
+  // here freed that buffer under the write and let the completion pop an empty deque: heap corruption.)
+  if (!stream_writing_) stream_queue_.clear();
   if (stream_) {
     stream_->MarkClosed();
     stream_.reset();  // the stream holds the connection; drop the back reference so both can be freed

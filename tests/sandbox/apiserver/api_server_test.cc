@@ -110,7 +110,8 @@ TEST_F(ApiServerTest, DenyRulesGiveForbiddenAndSubjectAccessReviewAgrees) {
                             R"({"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"user":")" +
                                 user + R"(","resourceAttributes":{"verb":"list","resource":"pods","namespace":"default"}}})");
     EXPECT_EQ(r.status, 201);
-    const auto* allowed = json::Find(ParseOrDie(r.body), {"status", "allowed"});
+    const auto doc = ParseOrDie(r.body);  // keep the document alive while its member is read
+    const auto* allowed = json::Find(doc, {"status", "allowed"});
     return allowed != nullptr && allowed->IsTrue();
   };
   EXPECT_FALSE(sar("mallory"));
