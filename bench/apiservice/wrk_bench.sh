@@ -24,7 +24,12 @@ fi
 
 work=$(mktemp -d /tmp/kma-wrk.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  rc=$?
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$rc" -eq 0 ]; then rm -rf "$work"; else echo "logs kept in $work" >&2; fi
+}
 trap cleanup EXIT INT TERM
 ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 
@@ -52,6 +57,7 @@ count_pods() { { curl -sk -H "$auth" "$base/pods" || true; } | { grep -o '"conta
 echo "waiting for metrics of all $pods pods (pods start, then two scrapes 15s apart)..." >&2
 served=0
 for _ in $(seq 240); do
+  kill -0 "${pids[0]}" 2>/dev/null || { echo "kma-sandbox exited:" >&2; tail -20 "$work/sandbox.log" >&2; exit 1; }
   served=$(count_pods)
   [ "$served" -ge "$pods" ] && break
   sleep 5
