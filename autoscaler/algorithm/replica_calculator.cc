@@ -193,10 +193,13 @@ common::Result<std::vector<MetricValue>> ExternalValues(std::string_view metric_
 
 common::Error ObjectError(std::string_view metric_name, std::string_view namespace_name,
                           const CrossVersionObjectReference& object, const common::Error& api_error) {
+  // Upstream formats "unable to get metric %s: %v on %s %s/%s" with the arguments (name, kind, namespace,
+  // object name, error): the error lands last, after a slash. `kubectl describe` shows exactly that text, so we
+  // reproduce the ordering rather than the intent.
   common::Error out = api_error;
-  out.message = "unable to get metric " + std::string(metric_name) +
-                ": unable to fetch metrics from custom metrics API: " + api_error.message + " on " + object.kind +
-                " " + std::string(namespace_name) + "/" + object.name;
+  out.message = "unable to get metric " + std::string(metric_name) + ": " + object.kind + " on " +
+                std::string(namespace_name) + " " + object.name +
+                "/unable to fetch metrics from custom metrics API: " + api_error.message;
   return out;
 }
 

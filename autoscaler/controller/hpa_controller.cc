@@ -227,8 +227,9 @@ std::optional<std::string> HpaController::Reconcile(const HpaObject& object) {
   for (const auto& e : output.events) deps_.events->Record(involved, e.type, e.reason, e.message);
   if (output.status_changed || object.hpa.status.conditions.empty()) {
     if (auto written = WriteStatus(object, output.status); !written.ok()) {
-      LOG_WARNING("cannot update status of HPA {}: {}", key, written.error().message);
-      if (!output.error) output.error = "failed to update status: " + written.error().message;
+      // Upstream's updateStatus: a Warning event with the bare error, and the error returned for the log.
+      deps_.events->Record(involved, hpa::kEventWarning, "FailedUpdateStatus", written.error().message);
+      if (!output.error) output.error = "failed to update status for " + object.hpa.name + ": " + written.error().message;
     }
   }
   {

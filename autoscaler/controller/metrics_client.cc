@@ -123,11 +123,9 @@ Result<std::vector<hpa::PodMetrics>> ApiMetricsClient::ResourceMetrics(const std
   if (!pod_selector.empty()) path += "?labelSelector=" + Encode(pod_selector);
   auto body = client_.Get(path);
   if (!body.ok()) return body.error();
-  auto pods = DecodePodMetricsList(*body);
-  if (pods.ok() && pods->empty()) {
-    return Error::Make(ErrorCode::kNotFound, "no metrics returned from resource metrics API");
-  }
-  return pods;
+  // An empty list is an answer, not a transport error: the replica calculator reports it with upstream's text
+  // ("unable to get metrics for resource cpu: no metrics returned from resource metrics API").
+  return DecodePodMetricsList(*body);
 }
 
 Result<std::vector<hpa::CustomPodMetric>> ApiMetricsClient::PodsMetric(const std::string& ns,
@@ -139,34 +137,28 @@ Result<std::vector<hpa::CustomPodMetric>> ApiMetricsClient::PodsMetric(const std
   if (!metric_selector.empty()) path += "&metricLabelSelector=" + Encode(metric_selector);
   auto body = client_.Get(path);
   if (!body.ok()) return body.error();
-  auto metrics = DecodeCustomPodMetrics(*body);
-  if (metrics.ok() && metrics->empty()) return Error::Make(ErrorCode::kNotFound, "no metrics returned from custom metrics API");
-  return metrics;
+  return DecodeCustomPodMetrics(*body);  // empty: the replica calculator words it as upstream does
 }
 
 Result<hpa::MetricValue> ApiMetricsClient::ObjectMetric(const std::string& ns,
                                                         const hpa::CrossVersionObjectReference& object,
                                                         const std::string& metric_name,
                                                         const std::string& metric_selector) {
-  auto collection = mapper_.ScalableCollectionPath(ns, object.api_version, object.kind);
-  std::string resource;
-  if (collection.ok()) {
-    resource = collection->substr(collection->rfind('/') + 1);
-  } else if (collection.error().code == ErrorCode::kInvalidArgument) {
-    // Known kind without scale: the message names the resource after the version.
-    const std::string& m = collection.error().message;
-    resource = m.substr(m.find(' ') + 1, m.find(" has no") - m.find(' ') - 1);
-  } else {
-    return collection.error();
-  }
-  std::string path = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/" + ns + "/" + resource + "/" +
+  auto resource = mapper_.ResourceFor(object.api_version, object.kind);
+  if (!resource.ok()) return resource.error();
+  std::string path = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/" + ns + "/" + *resource + "/" +
                      Encode(object.name) + "/" + Encode(metric_name);
   if (!metric_selector.empty()) path += "?metricLabelSelector=" + Encode(metric_selector);
   auto body = client_.Get(path);
   if (!body.ok()) return body.error();
   auto values = DecodeMetricValues(*body);
   if (!values.ok()) return values.error();
-  if (values->empty()) return Error::Make(ErrorCode::kNotFound, "no metrics returned from custom metrics API");
+  if (values->size() != 1) {
+    // client-go's custom metrics client says this for a single-object query, and the HPA wraps it.
+    return Error::Make(ErrorCode::kNotFound, fmt::format("the custom metrics API server returned {} results when we "
+                                                         "asked for exactly one",
+                                                         values->size()));
+  }
   return values->front();
 }
 
@@ -177,9 +169,7 @@ Result<std::vector<hpa::MetricValue>> ApiMetricsClient::ExternalMetric(const std
   if (!metric_selector.empty()) path += "?labelSelector=" + Encode(metric_selector);
   auto body = client_.Get(path);
   if (!body.ok()) return body.error();
-  auto values = DecodeMetricValues(*body);
-  if (values.ok() && values->empty()) return Error::Make(ErrorCode::kNotFound, "no metrics returned from external metrics API");
-  return values;
+  return DecodeMetricValues(*body);  // empty: the replica calculator words it as upstream does
 }
 
 std::vector<hpa::MetricAnswer> FetchMetrics(MetricsClient& client, const std::string& ns,
@@ -245,7 +235,6 @@ Result<std::vector<hpa::PodMetrics>> StreamMetricsClient::ResourceMetrics(const 
     out.push_back(std::move(m));
   }
   last_from_stream_ = true;
-  if (out.empty()) return Error::Make(ErrorCode::kNotFound, "no metrics returned from resource metrics API");
   return out;
 }
 

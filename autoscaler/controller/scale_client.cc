@@ -38,6 +38,23 @@ common::Status RestMapper::Refresh(const std::string& api_version) {
 common::Result<std::string> RestMapper::ScalableCollectionPath(const std::string& namespace_name,
                                                                const std::string& api_version,
                                                                const std::string& kind) {
+  auto mapping = Lookup(api_version, kind);
+  if (!mapping.ok()) return mapping.error();
+  if (!mapping->has_scale) {
+    // Upstream's scale client would GET .../<name>/scale and get the API server's 404 text.
+    return Error::Make(ErrorCode::kInvalidArgument, "the server could not find the requested resource");
+  }
+  const std::string prefix = api_version.find('/') == std::string::npos ? "/api/" + api_version : "/apis/" + api_version;
+  return fmt::format("{}/namespaces/{}/{}", prefix, namespace_name, mapping->resource);
+}
+
+common::Result<std::string> RestMapper::ResourceFor(const std::string& api_version, const std::string& kind) {
+  auto mapping = Lookup(api_version, kind);
+  if (!mapping.ok()) return mapping.error();
+  return mapping->resource;
+}
+
+common::Result<RestMapper::Mapping> RestMapper::Lookup(const std::string& api_version, const std::string& kind) {
   auto lookup = [&]() -> std::optional<Mapping> {
     std::lock_guard lock(mu_);
     auto it = mappings_.find({api_version, kind});
@@ -46,19 +63,19 @@ common::Result<std::string> RestMapper::ScalableCollectionPath(const std::string
   };
   std::optional<Mapping> mapping = lookup();
   if (!mapping) {
-    // Unknown (or new CRD): ask discovery once per miss.
-    if (auto refreshed = Refresh(api_version); !refreshed.ok()) return refreshed.error();
+    // Unknown (or new CRD): ask discovery once per miss. A group/version the server does not serve is a miss too.
+    if (auto refreshed = Refresh(api_version); !refreshed.ok() && refreshed.error().code != ErrorCode::kNotFound) {
+      return refreshed.error();
+    }
     mapping = lookup();
   }
   if (!mapping) {
-    return Error::Make(ErrorCode::kNotFound, fmt::format("no matches for kind \"{}\" in version \"{}\"", kind, api_version));
+    // Upstream asks its RESTMapper for the group and kind (any version), so meta.NoKindMatchError names the group.
+    const auto slash = api_version.find('/');
+    const std::string group = slash == std::string::npos ? "" : api_version.substr(0, slash);
+    return Error::Make(ErrorCode::kNotFound, fmt::format("no matches for kind \"{}\" in group \"{}\"", kind, group));
   }
-  if (!mapping->has_scale) {
-    return Error::Make(ErrorCode::kInvalidArgument,
-                       fmt::format("{} {} has no scale subresource", api_version, mapping->resource));
-  }
-  const std::string prefix = api_version.find('/') == std::string::npos ? "/api/" + api_version : "/apis/" + api_version;
-  return fmt::format("{}/namespaces/{}/{}", prefix, namespace_name, mapping->resource);
+  return *mapping;
 }
 
 common::Result<ScaleTarget> DecodeScale(std::string_view json) {

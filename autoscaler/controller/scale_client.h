@@ -39,6 +39,9 @@ class RestMapper {
   // scale subresource exists.
   common::Result<std::string> ScalableCollectionPath(const std::string& namespace_name, const std::string& api_version,
                                                      const std::string& kind);
+  // The plural resource of `kind` in `api_version` ("deployments"), scale subresource or not (custom metrics
+  // describe any object).
+  common::Result<std::string> ResourceFor(const std::string& api_version, const std::string& kind);
 
  private:
   struct Mapping {
@@ -46,6 +49,7 @@ class RestMapper {
     bool has_scale = false;
   };
   common::Status Refresh(const std::string& api_version);
+  common::Result<Mapping> Lookup(const std::string& api_version, const std::string& kind);
 
   kube::RestClient& client_;
   std::mutex mu_;

@@ -124,6 +124,15 @@ MetricSpec WithType(MetricSourceType type, const char* name) {
   return m;
 }
 
+MetricSpec ObjectValue() {
+  MetricSpec m = WithType(MetricSourceType::kObject, "Object");
+  m.described_object = {"Service", "frontend", "v1"};
+  m.target.type = MetricTargetType::kValue;
+  m.target.average_value_milli.reset();
+  m.target.value_milli = 1000;
+  return m;
+}
+
 std::vector<ConditionRow> ConditionRows() {
   const std::string unable = "the HPA was unable to compute the replica count: ";
   return {
@@ -198,6 +207,16 @@ std::vector<ConditionRow> ConditionRows() {
        },
        kScalingActive, "False", "FailedGetObjectMetric",
        unable + "invalid object metric source: neither a value target nor an average value target was set", 3},
+      {"FailedGetObjectMetricApiError",
+       [](ReconcileInput& in) {
+         in.hpa.spec.metrics = {ObjectValue()};
+         in.metric_answers[0].object = Boom();
+       },
+       kScalingActive, "False", "FailedGetObjectMetric",
+       // Upstream's argument order in "unable to get metric %s: %v on %s %s/%s", reproduced.
+       unable + "unable to get metric qps: Service on prod frontend/unable to fetch metrics from custom metrics API: "
+                "boom",
+       3},
       {"FailedGetExternalMetric",
        [](ReconcileInput& in) {
          in.hpa.spec.metrics = {WithType(MetricSourceType::kExternal, "External")};
@@ -294,6 +313,27 @@ std::vector<EventRow> EventRows() {
        "Warning", "FailedGetResourceMetric",
        "failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource "
        "metrics API: boom"},
+      {"FailedGetObjectMetric",
+       [](ReconcileInput& in) {
+         in.hpa.spec.metrics = {ObjectValue()};
+         in.metric_answers[0].object = Boom();
+       },
+       false, "Warning", "FailedGetObjectMetric",
+       "unable to get metric qps: Service on prod frontend/unable to fetch metrics from custom metrics API: boom"},
+      {"FailedGetPodsMetric",
+       [](ReconcileInput& in) {
+         in.hpa.spec.metrics = {WithType(MetricSourceType::kPods, "Pods")};
+         in.metric_answers[0].pods = std::vector<CustomPodMetric>{};
+       },
+       false, "Warning", "FailedGetPodsMetric", "unable to get metric qps: no metrics returned from custom metrics API"},
+      {"FailedComputeMetricsReplicasObject",
+       [](ReconcileInput& in) {
+         in.hpa.spec.metrics = {ObjectValue()};
+         in.metric_answers[0].object = Boom();
+       },
+       false, "Warning", "FailedComputeMetricsReplicas",
+       "invalid metrics (1 invalid out of 1), first error is: failed to get object metric value: unable to get metric "
+       "qps: Service on prod frontend/unable to fetch metrics from custom metrics API: boom"},
       {"FailedComputeMetricsReplicas", [](ReconcileInput& in) { in.metric_answers[0].resource = Boom(); }, false,
        "Warning", "FailedComputeMetricsReplicas",
        "invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value: failed to get "

@@ -204,9 +204,44 @@ TEST_F(ControllerTest, UnknownTargetKindIsReportedNotFatal) {
   auto controller = Controller();
   auto error = controller->Reconcile(Hpa());
   ASSERT_TRUE(error.has_value());
-  bool failed_get_scale = false;
-  for (const auto& e : events.recorded) failed_get_scale |= e.reason == "FailedGetScale";
-  EXPECT_TRUE(failed_get_scale);
+  const FakeEvents::Recorded* failed_get_scale = nullptr;
+  for (const auto& e : events.recorded) {
+    if (e.reason == "FailedGetScale") failed_get_scale = &e;
+  }
+  ASSERT_NE(failed_get_scale, nullptr);
+  EXPECT_EQ(failed_get_scale->type, "Warning");
+  // meta.NoKindMatchError as upstream's RESTMapper words it for a group-and-kind lookup.
+  EXPECT_EQ(failed_get_scale->message, "no matches for kind \"Gizmo\" in group \"apps\"");
+  EXPECT_EQ(*error, "failed to query scale subresource for Gizmo/shop/web: no matches for kind \"Gizmo\" in group \"apps\"");
+}
+
+TEST_F(ControllerTest, KindWithoutScaleSubresourceGetsTheServersNotFoundText) {
+  api.Put("/api/v1", R"({"kind":"APIResourceList","groupVersion":"v1","resources":[
+      {"name":"configmaps","kind":"ConfigMap","namespaced":true}]})");
+  api.Put(kHpaPath, R"({"metadata":{"name":"web","namespace":"shop"},"spec":{"scaleTargetRef":{"apiVersion":"v1",
+      "kind":"ConfigMap","name":"web"},"maxReplicas":3,"metrics":[]}})");
+  auto controller = Controller();
+  ASSERT_TRUE(controller->Reconcile(Hpa()).has_value());
+  ASSERT_FALSE(events.recorded.empty());
+  EXPECT_EQ(events.recorded[0].reason, "FailedGetScale");
+  EXPECT_EQ(events.recorded[0].message, "the server could not find the requested resource");
+}
+
+TEST_F(ControllerTest, FailedStatusWriteIsAWarningEvent) {
+  const hpa::Time at = std::chrono::time_point_cast<hpa::Duration>(now - 5s);
+  metrics.resource = std::vector<hpa::PodMetrics>{UsingCpu("web-1", 50, at), UsingCpu("web-2", 50, at)};
+  api.FailNext(kHpaPath, common::ErrorCode::kUnavailable);  // the status PUT
+  auto controller = Controller();
+  auto error = controller->Reconcile(Hpa());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(*error, "failed to update status for web: injected failure");
+  const FakeEvents::Recorded* failed = nullptr;
+  for (const auto& e : events.recorded) {
+    if (e.reason == "FailedUpdateStatus") failed = &e;
+  }
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->type, "Warning");
+  EXPECT_EQ(failed->message, "injected failure");
 }
 
 }  // namespace
