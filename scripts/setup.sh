@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   rapidjson-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev libfmt-dev
   curl
+  clang libclang-rt-14-dev
 )
 
 missing=()

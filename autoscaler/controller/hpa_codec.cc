@@ -466,7 +466,10 @@ Result<std::string> EncodeStatusUpdate(std::string_view raw_json, const hpa::Hpa
   WriteStatus(status_writer, status, generation);
   rapidjson::Document status_doc(&doc.GetAllocator());
   status_doc.Parse(status_buffer.GetString(), status_buffer.GetSize());
-  doc.RemoveMember("status");
+  // Every "status" member: with a duplicated key (found by hpa_codec_fuzz) removing only the first left a stale
+  // status ahead of the new one, and readers take the first.
+  while (doc.RemoveMember("status")) {
+  }
   doc.AddMember("status", rapidjson::Value(status_doc, doc.GetAllocator()), doc.GetAllocator());
   if (!doc.HasMember("apiVersion")) doc.AddMember("apiVersion", "autoscaling/v2", doc.GetAllocator());
   if (!doc.HasMember("kind")) doc.AddMember("kind", "HorizontalPodAutoscaler", doc.GetAllocator());

@@ -2,10 +2,10 @@
 // invariants the storage relies on: every StrRef lies inside the batch's strings, pods are sorted and their
 // container ranges tile the container vector.
 //
-// Build and run (clang):
+// Build and run: scripts/fuzz.sh prometheus_parser_fuzz (see docs/reliability.md). By hand (clang):
 //   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DKMA_FUZZ=ON -DKMA_BUILD_TESTS=OFF -DKMA_BUILD_BENCH=OFF
 //   cmake --build build-fuzz --target prometheus_parser_fuzz
-//   build-fuzz/metrics-server/prometheus_parser_fuzz -max_total_time=60 -max_len=4096
+//   build-fuzz/fuzz/prometheus_parser_fuzz -max_total_time=60 -max_len=4096
 
 #include <cstddef>
 #include <cstdint>

@@ -100,6 +100,25 @@ TEST(HpaCodec, StatusRoundTripsThroughEncode) {
   EXPECT_EQ(again->hpa.spec, decoded->hpa.spec);
 }
 
+// Found by autoscaler/fuzz/hpa_codec_fuzz: a duplicated "status" key must not survive the status update.
+TEST(HpaCodec, StatusUpdateReplacesEveryStatusMember) {
+  const std::string json =
+      R"({"status":"stale","metadata":{"name":"web","namespace":"shop"},"spec":{"maxReplicas":3},)"
+      R"("status":{"currentReplicas":1,"lastScaleTime":"not-a-time"}})";
+  auto decoded = DecodeHpaJson(json);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  hpa::HpaStatus status;
+  status.current_replicas = 2;
+  status.desired_replicas = 2;
+  auto body = EncodeStatusUpdate(decoded->raw_json, status, 1);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  EXPECT_EQ(body->find("stale"), std::string::npos) << *body;
+  EXPECT_EQ(body->find("not-a-time"), std::string::npos) << *body;
+  auto again = DecodeHpaJson(*body);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->hpa.status, status);
+}
+
 TEST(HpaCodec, MalformedInputIsAnErrorNamingTheField) {
   EXPECT_FALSE(DecodeHpaJson("{not json").ok());
   EXPECT_FALSE(DecodeHpaJson("[]").ok());
