@@ -2,7 +2,11 @@
 // anonymous callers, the metrics API is not, and identity headers without the front-proxy certificate count for
 // nothing.
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <fstream>
 
 #include <regex>
 
@@ -91,6 +95,77 @@ TEST_F(MetricsServerEndpointsE2eTest, HealthIsAnonymousAndTheMetricsApiNeedsTheF
   if (anonymous.status == 401 || anonymous.status == 403) {
     EXPECT_TRUE(std::regex_search(anonymous.body, std::regex(R"re("kind"\s*:\s*"Status")re"))) << anonymous.describe;
   }
+}
+
+// Hostile clients against the real binary: connections that never finish a request, headers and bodies over
+// the caps, TLS below 1.2. Each is refused with the status upstream's server gives, and legitimate requests
+// (through the aggregator, with the front-proxy certificate) are served throughout.
+TEST_F(MetricsServerEndpointsE2eTest, HostileClientsAreRefusedWhileOthersAreServed) {
+  if (access(kCurl, X_OK) != 0) GTEST_SKIP() << "curl not found at " << kCurl;
+  ASSERT_TRUE(StartSandbox({.scenario_json = kScenario, .nodes = 2, .address_block = 177}));
+  ASSERT_TRUE(StartMetricsServer({.grpc = false}));
+  ASSERT_TRUE(RegisterApiService());
+  ASSERT_TRUE(WaitForNodeMetrics());
+
+  // Slowloris: connections that open and then trickle or send nothing, held open while others are served.
+  std::vector<int> idle;
+  for (int i = 0; i < 64; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(metrics_server_port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    if (i % 2 == 0) {
+      const char partial[] = "\x16\x03\x01";  // the first bytes of a TLS record, then silence
+      ASSERT_EQ(::send(fd, partial, 3, MSG_NOSIGNAL), 3);
+    }
+    idle.push_back(fd);
+  }
+  {
+    auto top = kubectl().Run({"top", "node"});
+    EXPECT_EQ(top.exit_code, 0) << top.Describe();
+    auto livez = Get("/livez");
+    EXPECT_EQ(livez.status, 200) << livez.describe;
+  }
+
+  // Headers over the 1 MiB cap: 431. Sent raw through `openssl s_client` (curl will not send that much header).
+  {
+    std::string request = "GET /apis/metrics.k8s.io/v1beta1/nodes HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (int i = 0; i < 48; ++i) request += "X-Filler-" + std::to_string(i) + ": " + std::string(32 << 10, 'a') + "\r\n";
+    request += "\r\n";
+    CommandOptions options;
+    options.argv = {"/usr/bin/openssl", "s_client", "-quiet", "-connect",
+                    "127.0.0.1:" + std::to_string(metrics_server_port())};
+    options.stdin_data = request;
+    options.timeout = seconds(20);
+    auto r = RunCommand(options);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->out.rfind("HTTP/1.1 431", 0), 0u) << r->out.substr(0, 500) << "\n" << r->err.substr(0, 500);
+  }
+
+  // A body over the 3 MiB cap: 413, answered before the server reads it all.
+  const std::string big_body = dir() + "/big-body.bin";
+  std::ofstream(big_body) << std::string(4 << 20, 'b');
+  auto body = Get("/apis/metrics.k8s.io/v1beta1/nodes",
+                  {"-X", "POST", "-H", "Content-Type: application/json", "--data-binary", "@" + big_body});
+  EXPECT_EQ(body.status, 413) << body.describe.substr(0, 2000);
+
+  // TLS 1.0/1.1 only (security level 0 so that the client itself would allow them): the handshake fails, no
+  // HTTP status at all.
+  auto old_tls = Get("/livez", {"--tlsv1.0", "--tls-max", "1.1", "--ciphers", "DEFAULT@SECLEVEL=0"});
+  EXPECT_EQ(old_tls.status, 0) << old_tls.describe;
+  EXPECT_EQ(old_tls.body.find("ok"), std::string::npos) << old_tls.describe;
+
+  // Everyone else is still served, the slowloris connections still open.
+  auto top = kubectl().Run({"top", "node"});
+  EXPECT_EQ(top.exit_code, 0) << top.Describe();
+  auto raw = kubectl().Run({"get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes"});
+  EXPECT_EQ(raw.exit_code, 0) << raw.Describe();
+  EXPECT_NE(raw.out.find("NodeMetricsList"), std::string::npos) << raw.Describe();
+  for (int fd : idle) ::close(fd);
+  EXPECT_TRUE(metrics_server()->Running()) << LogTails();
 }
 
 }  // namespace
