@@ -220,6 +220,14 @@ class KubeletFleet::Impl : public std::enable_shared_from_this<Impl> {
       while (cut > 0 && full[cut - 1] == '\n') --cut;
       return responder->Respond(net::HttpResponse::Make(200, kMetricsContentType, full.substr(0, cut)));
     }
+    if (fault.kind == KubeletFaultKind::kConnectionClosed) {
+      // Streamed (chunked) so the cut is a transport failure, not a short but well-framed body.
+      const std::string& full = **body;
+      auto stream = responder->StartStream(200, net::Headers{{"Content-Type", std::string(kMetricsContentType)}});
+      stream->Write(full.substr(0, full.size() / 2));
+      stream->Abort();
+      return;
+    }
     // The cached string is shared between requests; the response needs its own copy.
     responder->Respond(net::HttpResponse::Make(200, kMetricsContentType, **body));
   }

@@ -43,6 +43,7 @@ enum class KubeletFaultKind {
   kHugeBody,       // 200 streaming `huge_bytes` of valid-looking comment lines
   kTruncatedBody,  // 200 with the real body cut in the middle of a line
   kUnauthorized,   // 401 whatever the credentials
+  kConnectionClosed,  // 200 headers and half the body, then the connection is closed without ending the response
 };
 
 struct KubeletFault {
