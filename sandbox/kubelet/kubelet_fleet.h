@@ -105,6 +105,10 @@ class KubeletFleet {
   std::shared_ptr<Impl> impl_;
 };
 
+// A fault named on a command line: "slow:DELAY_MS", "500", "garbage", "huge[:BYTES]", "truncated", "401",
+// "close", "none". Errors: kInvalidArgument.
+common::Result<KubeletFault> ParseKubeletFault(std::string_view text);
+
 // The loopback address of node `index` in address block `block` (the second octet):
 // 127.<block>.<index / 250 + 1>.<index % 250 + 2>, i.e. 250 nodes per third octet, up to 63,750 per block.
 std::string NodeAddress(int block, int index);

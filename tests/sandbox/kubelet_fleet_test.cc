@@ -231,6 +231,22 @@ TEST_F(KubeletFleetTest, ConnectionClosedFaultCutsTheResponse) {
   EXPECT_NE(healed->body.find("pod-1"), std::string::npos);
 }
 
+TEST(ParseKubeletFaultTest, ParsesEveryKindAndRejectsNonsense) {
+  EXPECT_EQ(ParseKubeletFault("slow:250")->kind, KubeletFaultKind::kSlow);
+  EXPECT_EQ(ParseKubeletFault("slow:250")->delay, milliseconds(250));
+  EXPECT_EQ(ParseKubeletFault("huge:1000")->huge_bytes, 1000u);
+  EXPECT_EQ(ParseKubeletFault("500")->kind, KubeletFaultKind::kServerError);
+  EXPECT_EQ(ParseKubeletFault("garbage")->kind, KubeletFaultKind::kGarbageBody);
+  EXPECT_EQ(ParseKubeletFault("truncated")->kind, KubeletFaultKind::kTruncatedBody);
+  EXPECT_EQ(ParseKubeletFault("401")->kind, KubeletFaultKind::kUnauthorized);
+  EXPECT_EQ(ParseKubeletFault("close")->kind, KubeletFaultKind::kConnectionClosed);
+  EXPECT_EQ(ParseKubeletFault("none")->kind, KubeletFaultKind::kNone);
+  EXPECT_FALSE(ParseKubeletFault("slow:").ok());
+  EXPECT_FALSE(ParseKubeletFault("slow:1x").ok());
+  EXPECT_FALSE(ParseKubeletFault("close:3").ok());
+  EXPECT_FALSE(ParseKubeletFault("explode").ok());
+}
+
 TEST(KubeletFleetCacheTest, ServesTheSameBodyUntilStale) {
   TimePoint now = TimePoint(seconds(1'800'000'000));
   LoadModelOptions o;
