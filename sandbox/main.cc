@@ -74,10 +74,14 @@ int main(int argc, char** argv) {
   int kubelet_port = options.kubelet_port;
   int apiserver_port = 0;
   std::vector<std::string> service_endpoints;
+  std::vector<std::string> kubelet_faults;
   CLI::App& app = cli.app();
   app.add_option("--service-endpoint", service_endpoints,
                  "NAMESPACE/NAME=HOST:PORT: the endpoint of a Service an APIService points at (the aggregator "
                  "proxies to it). Repeatable.");
+  app.add_option("--kubelet-fault", kubelet_faults,
+                 "NODE=FAULT: make one simulated kubelet misbehave (FAULT: slow[:MS], 500, garbage, huge[:BYTES], "
+                 "truncated, 401, close). Repeatable.");
   app.add_option("--nodes", options.nodes, "Number of simulated nodes (and kubelets).")->capture_default_str();
   app.add_option("--pods-per-node", options.pods_per_node, "Pods per node in the initial load-NNNN Deployments.")
       ->capture_default_str();
@@ -125,6 +129,19 @@ int main(int argc, char** argv) {
     options.scenario = std::move(scenario).value();
   }
 
+  std::vector<std::pair<std::string, sandbox::KubeletFault>> faults;
+  for (const auto& text : kubelet_faults) {
+    auto eq = text.find('=');
+    auto fault = eq == std::string::npos ? common::Result<sandbox::KubeletFault>(common::Error::Make(
+                                               common::ErrorCode::kInvalidArgument, "expected NODE=FAULT"))
+                                         : sandbox::ParseKubeletFault(std::string_view(text).substr(eq + 1));
+    if (!fault.ok()) {
+      LOG_ERROR("invalid --kubelet-fault \"{}\": {}", text, fault.error().message);
+      return common::kBadFlagsExitCode;
+    }
+    faults.emplace_back(text.substr(0, eq), *fault);
+  }
+
   std::vector<ServiceEndpoint> endpoints;
   for (const auto& text : service_endpoints) {
     auto endpoint = ParseServiceEndpoint(text);
@@ -150,6 +167,17 @@ int main(int argc, char** argv) {
     if (c.apiserver() == nullptr) break;
     c.apiserver()->RegisterServiceEndpoint(e.namespace_name, e.name, e.host, e.port);
     LOG_INFO("service {}/{} -> {}:{}", e.namespace_name, e.name, e.host, e.port);
+  }
+  for (const auto& [node, fault] : faults) {
+    bool known = false;
+    for (const auto& n : c.nodes()) known = known || n.name == node;
+    if (!known) {
+      LOG_ERROR("--kubelet-fault: no node named {}", node);
+      c.Stop();
+      return common::kBadFlagsExitCode;
+    }
+    c.kubelets().SetFault(node, fault);
+    LOG_INFO("kubelet fault on {}", node);
   }
   const auto& nodes = c.nodes();
   LOG_INFO("API server at {}", c.apiserver_access().server);

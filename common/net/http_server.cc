@@ -157,6 +157,7 @@ class StreamImpl final : public ResponseStream {
   explicit StreamImpl(std::shared_ptr<Connection> conn) : conn_(std::move(conn)) {}
   bool Write(std::string chunk) override;
   void Close() override;
+  void Abort() override;
   bool IsOpen() const override { return open_.load(); }
   void OnClosed(std::function<void()> callback) override;
 
@@ -260,6 +261,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void BeginStream(int status, Headers headers, std::shared_ptr<StreamImpl> stream);
   void QueueChunk(std::string framed);
   void EndStream();
+  void AbortStream();
   void OnServerShutdown();
   void ForceClose() { Close(); }
 
@@ -376,6 +378,11 @@ bool StreamImpl::Write(std::string chunk) {
 void StreamImpl::Close() {
   if (!open_.exchange(false)) return;
   asio::post(conn_->executor(), [conn = conn_] { conn->EndStream(); });
+}
+
+void StreamImpl::Abort() {
+  if (!open_.exchange(false)) return;
+  asio::post(conn_->executor(), [conn = conn_] { conn->AbortStream(); });
 }
 
 void StreamImpl::OnClosed(std::function<void()> callback) {
@@ -605,6 +612,13 @@ void Connection::EndStream() {
   if (phase_ == Phase::kClosed || stream_ending_) return;
   stream_ending_ = true;
   stream_queue_.push_back("0\r\n\r\n");
+  if (phase_ == Phase::kStreaming) FlushStream();
+}
+
+void Connection::AbortStream() {
+  if (phase_ == Phase::kClosed || stream_ending_) return;
+  // Ending without the "0\r\n\r\n" terminator: FlushStream closes the socket once the queue is written.
+  stream_ending_ = true;
   if (phase_ == Phase::kStreaming) FlushStream();
 }
 

@@ -57,6 +57,9 @@ class ResponseStream {
   virtual bool Write(std::string chunk) = 0;
   // Ends the response (terminating chunk). Thread-safe, idempotent.
   virtual void Close() = 0;
+  // Ends the connection after the queued chunks without the terminating chunk, so the client sees a response cut
+  // off mid-body (fault injection: a peer that dies while answering). Thread-safe, idempotent.
+  virtual void Abort() = 0;
   virtual bool IsOpen() const = 0;
   // Called once, on a loop thread, when the client disconnects or Close() completes.
   virtual void OnClosed(std::function<void()> callback) = 0;

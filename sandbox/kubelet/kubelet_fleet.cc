@@ -1,6 +1,7 @@
 #include "sandbox/kubelet/kubelet_fleet.h"
 
 #include <atomic>
+#include <charconv>
 #include <mutex>
 #include <unordered_map>
 
@@ -220,6 +221,14 @@ class KubeletFleet::Impl : public std::enable_shared_from_this<Impl> {
       while (cut > 0 && full[cut - 1] == '\n') --cut;
       return responder->Respond(net::HttpResponse::Make(200, kMetricsContentType, full.substr(0, cut)));
     }
+    if (fault.kind == KubeletFaultKind::kConnectionClosed) {
+      // Streamed (chunked) so the cut is a transport failure, not a short but well-framed body.
+      const std::string& full = **body;
+      auto stream = responder->StartStream(200, net::Headers{{"Content-Type", std::string(kMetricsContentType)}});
+      stream->Write(full.substr(0, full.size() / 2));
+      stream->Abort();
+      return;
+    }
     // The cached string is shared between requests; the response needs its own copy.
     responder->Respond(net::HttpResponse::Make(200, kMetricsContentType, **body));
   }
@@ -250,6 +259,49 @@ common::Result<std::unique_ptr<KubeletFleet>> KubeletFleet::Start(net::EventLoop
     return status.error();
   }
   return std::unique_ptr<KubeletFleet>(new KubeletFleet(std::move(impl)));
+}
+
+common::Result<KubeletFault> ParseKubeletFault(std::string_view text) {
+  std::string_view kind = text;
+  std::optional<uint64_t> argument;
+  if (auto colon = text.find(':'); colon != std::string_view::npos) {
+    kind = text.substr(0, colon);
+    std::string_view digits = text.substr(colon + 1);
+    uint64_t value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+      return Error::Make(ErrorCode::kInvalidArgument, fmt::format("kubelet fault \"{}\": bad number", text));
+    }
+    argument = value;
+  }
+  KubeletFault fault;
+  if (kind == "none") {
+  } else if (kind == "slow") {
+    fault.kind = KubeletFaultKind::kSlow;
+    fault.delay = std::chrono::milliseconds(argument.value_or(5000));
+  } else if (kind == "500") {
+    fault.kind = KubeletFaultKind::kServerError;
+  } else if (kind == "garbage") {
+    fault.kind = KubeletFaultKind::kGarbageBody;
+  } else if (kind == "huge") {
+    fault.kind = KubeletFaultKind::kHugeBody;
+    if (argument) fault.huge_bytes = *argument;
+  } else if (kind == "truncated") {
+    fault.kind = KubeletFaultKind::kTruncatedBody;
+  } else if (kind == "401") {
+    fault.kind = KubeletFaultKind::kUnauthorized;
+  } else if (kind == "close") {
+    fault.kind = KubeletFaultKind::kConnectionClosed;
+  } else {
+    return Error::Make(ErrorCode::kInvalidArgument,
+                       fmt::format("unknown kubelet fault \"{}\" (slow[:MS], 500, garbage, huge[:BYTES], truncated, "
+                                   "401, close, none)",
+                                   text));
+  }
+  if (argument && kind != "slow" && kind != "huge") {
+    return Error::Make(ErrorCode::kInvalidArgument, fmt::format("kubelet fault \"{}\" takes no argument", text));
+  }
+  return fault;
 }
 
 void KubeletFleet::SetFault(std::string_view node, KubeletFault fault) { impl_->SetFault(node, fault); }

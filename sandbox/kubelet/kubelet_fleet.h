@@ -43,6 +43,7 @@ enum class KubeletFaultKind {
   kHugeBody,       // 200 streaming `huge_bytes` of valid-looking comment lines
   kTruncatedBody,  // 200 with the real body cut in the middle of a line
   kUnauthorized,   // 401 whatever the credentials
+  kConnectionClosed,  // 200 headers and half the body, then the connection is closed without ending the response
 };
 
 struct KubeletFault {
@@ -103,6 +104,10 @@ class KubeletFleet {
   explicit KubeletFleet(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
 };
+
+// A fault named on a command line: "slow:DELAY_MS", "500", "garbage", "huge[:BYTES]", "truncated", "401",
+// "close", "none". Errors: kInvalidArgument.
+common::Result<KubeletFault> ParseKubeletFault(std::string_view text);
 
 // The loopback address of node `index` in address block `block` (the second octet):
 // 127.<block>.<index / 250 + 1>.<index % 250 + 2>, i.e. 250 nodes per third octet, up to 63,750 per block.

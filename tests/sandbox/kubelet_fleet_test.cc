@@ -213,6 +213,40 @@ TEST_F(KubeletFleetTest, InjectsFaults) {
   EXPECT_EQ(Get(6)->status, 200);
 }
 
+// A kubelet that dies mid-answer: the client must see a transport error (not a short 200 it could mistake for a
+// complete body), and the fleet must keep answering the next request normally.
+TEST_F(KubeletFleetTest, ConnectionClosedFaultCutsTheResponse) {
+  fleet_->SetFault("node-1", {KubeletFaultKind::kConnectionClosed});
+  for (int i = 0; i < 3; ++i) {
+    auto cut = Get(1);
+    EXPECT_FALSE(cut.ok()) << "status " << cut->status << " body " << cut->body.size() << " bytes";
+  }
+  auto other = Get(2);
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  EXPECT_EQ(other->status, 200);
+  fleet_->ClearFaults();
+  auto healed = Get(1);
+  ASSERT_TRUE(healed.ok()) << healed.error().message;
+  EXPECT_EQ(healed->status, 200);
+  EXPECT_NE(healed->body.find("pod-1"), std::string::npos);
+}
+
+TEST(ParseKubeletFaultTest, ParsesEveryKindAndRejectsNonsense) {
+  EXPECT_EQ(ParseKubeletFault("slow:250")->kind, KubeletFaultKind::kSlow);
+  EXPECT_EQ(ParseKubeletFault("slow:250")->delay, milliseconds(250));
+  EXPECT_EQ(ParseKubeletFault("huge:1000")->huge_bytes, 1000u);
+  EXPECT_EQ(ParseKubeletFault("500")->kind, KubeletFaultKind::kServerError);
+  EXPECT_EQ(ParseKubeletFault("garbage")->kind, KubeletFaultKind::kGarbageBody);
+  EXPECT_EQ(ParseKubeletFault("truncated")->kind, KubeletFaultKind::kTruncatedBody);
+  EXPECT_EQ(ParseKubeletFault("401")->kind, KubeletFaultKind::kUnauthorized);
+  EXPECT_EQ(ParseKubeletFault("close")->kind, KubeletFaultKind::kConnectionClosed);
+  EXPECT_EQ(ParseKubeletFault("none")->kind, KubeletFaultKind::kNone);
+  EXPECT_FALSE(ParseKubeletFault("slow:").ok());
+  EXPECT_FALSE(ParseKubeletFault("slow:1x").ok());
+  EXPECT_FALSE(ParseKubeletFault("close:3").ok());
+  EXPECT_FALSE(ParseKubeletFault("explode").ok());
+}
+
 TEST(KubeletFleetCacheTest, ServesTheSameBodyUntilStale) {
   TimePoint now = TimePoint(seconds(1'800'000'000));
   LoadModelOptions o;

@@ -111,6 +111,26 @@ TEST_F(StreamTest, ChunksArriveIncrementallyAndCloseEndsTheBody) {
   EXPECT_FALSE(stream->Write("late"));
 }
 
+// Abort (fault injection: a peer dying mid-answer) delivers what was written, then the client's read fails
+// instead of seeing the clean end of the body.
+TEST_F(StreamTest, AbortCutsTheBodyWithoutTheTerminatingChunk) {
+  StartServer();
+  auto response = Open();
+  ASSERT_TRUE(response.ok()) << response.error().message;
+  auto stream = WaitForStream();
+  const std::string event = "{\"type\":\"ADDED\"}\n";
+  ASSERT_TRUE(stream->Write(event));
+  std::promise<void> closed;
+  stream->OnClosed([&] { closed.set_value(); });
+  stream->Abort();
+  stream->Abort();
+  EXPECT_EQ(ReadExactly(*response->body, event.size()), event);
+  auto end = response->body->Read(10s);
+  EXPECT_FALSE(end.ok()) << "read " << end->size() << " bytes after an abort";
+  closed.get_future().get();
+  EXPECT_FALSE(stream->IsOpen());
+}
+
 TEST_F(StreamTest, CancelUnblocksReadAndServerSeesDisconnect) {
   StartServer();
   auto response = Open();
