@@ -63,7 +63,10 @@ std::optional<std::string> WorkQueue::Get() {
     } else {
       auto next = std::min_element(delayed_.begin(), delayed_.end(),
                                    [](const auto& a, const auto& b) { return a.second < b.second; });
-      cv_.wait_until(lock, next->second);
+      // A copy: wait_until reads the deadline again after waking, by which time another worker may have
+      // promoted and erased that entry (a use-after-free ASan found in the e2e tests).
+      const Clock::time_point deadline = next->second;
+      cv_.wait_until(lock, deadline);
     }
   }
   std::string key = std::move(queue_.front());

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
+#include <vector>
 
 namespace autoscaler {
 namespace {
@@ -52,6 +54,28 @@ TEST(WorkQueue, ShutDownReleasesWaitingWorkers) {
   std::this_thread::sleep_for(10ms);
   q.ShutDown();
   worker.join();
+}
+
+// Several workers waiting on delayed keys while others promote (and erase) them: every key is handed out, and
+// no worker keeps a reference into the delayed map across its wait (under ASan this was a use-after-free).
+TEST(WorkQueue, ManyWorkersWaitingOnDelayedKeys) {
+  WorkQueue q;
+  std::atomic<int> handled{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&] {
+      while (auto key = q.Get()) {
+        handled.fetch_add(1);
+        q.Done(*key);
+      }
+    });
+  }
+  constexpr int kKeys = 200;
+  for (int i = 0; i < kKeys; ++i) q.AddAfter("k" + std::to_string(i), std::chrono::milliseconds(1 + i % 7));
+  for (int i = 0; i < 1000 && handled.load() < kKeys; ++i) std::this_thread::sleep_for(5ms);
+  q.ShutDown();
+  for (auto& t : workers) t.join();
+  EXPECT_EQ(handled.load(), kKeys);
 }
 
 }  // namespace
