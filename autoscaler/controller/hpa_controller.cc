@@ -229,7 +229,9 @@ std::optional<std::string> HpaController::Reconcile(const HpaObject& object) {
     if (auto written = WriteStatus(object, output.status); !written.ok()) {
       // Upstream's updateStatus: a Warning event with the bare error, and the error returned for the log.
       deps_.events->Record(involved, hpa::kEventWarning, "FailedUpdateStatus", written.error().message);
-      if (!output.error) output.error = "failed to update status for " + object.hpa.name + ": " + written.error().message;
+      if (!output.error) {
+        output.error = "failed to update status for " + object.hpa.name + ": " + written.error().message;
+      }
     }
   }
   {

@@ -260,8 +260,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SendResponse(HttpResponse response);
   void BeginStream(int status, Headers headers, std::shared_ptr<StreamImpl> stream);
   void QueueChunk(std::string framed);
-  void EndStream();
-  void AbortStream();
+  // Ends a streamed response once the queued chunks are written: with the terminating chunk (a complete body), or
+  // without it (`terminate` false: the client sees the body cut off).
+  void EndStream(bool terminate = true);
   void OnServerShutdown();
   void ForceClose() { Close(); }
 
@@ -382,7 +383,7 @@ void StreamImpl::Close() {
 
 void StreamImpl::Abort() {
   if (!open_.exchange(false)) return;
-  asio::post(conn_->executor(), [conn = conn_] { conn->AbortStream(); });
+  asio::post(conn_->executor(), [conn = conn_] { conn->EndStream(/*terminate=*/false); });
 }
 
 void StreamImpl::OnClosed(std::function<void()> callback) {
@@ -608,17 +609,11 @@ void Connection::QueueChunk(std::string framed) {
   if (phase_ == Phase::kStreaming) FlushStream();
 }
 
-void Connection::EndStream() {
+void Connection::EndStream(bool terminate) {
   if (phase_ == Phase::kClosed || stream_ending_) return;
   stream_ending_ = true;
-  stream_queue_.push_back("0\r\n\r\n");
-  if (phase_ == Phase::kStreaming) FlushStream();
-}
-
-void Connection::AbortStream() {
-  if (phase_ == Phase::kClosed || stream_ending_) return;
-  // Ending without the "0\r\n\r\n" terminator: FlushStream closes the socket once the queue is written.
-  stream_ending_ = true;
+  // Without the "0\r\n\r\n" terminator, FlushStream closes the socket once the queue is written.
+  if (terminate) stream_queue_.push_back("0\r\n\r\n");
   if (phase_ == Phase::kStreaming) FlushStream();
 }
 

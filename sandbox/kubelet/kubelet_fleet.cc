@@ -274,33 +274,35 @@ common::Result<KubeletFault> ParseKubeletFault(std::string_view text) {
     }
     argument = value;
   }
-  KubeletFault fault;
-  if (kind == "none") {
-  } else if (kind == "slow") {
-    fault.kind = KubeletFaultKind::kSlow;
-    fault.delay = std::chrono::milliseconds(argument.value_or(5000));
-  } else if (kind == "500") {
-    fault.kind = KubeletFaultKind::kServerError;
-  } else if (kind == "garbage") {
-    fault.kind = KubeletFaultKind::kGarbageBody;
-  } else if (kind == "huge") {
-    fault.kind = KubeletFaultKind::kHugeBody;
-    if (argument) fault.huge_bytes = *argument;
-  } else if (kind == "truncated") {
-    fault.kind = KubeletFaultKind::kTruncatedBody;
-  } else if (kind == "401") {
-    fault.kind = KubeletFaultKind::kUnauthorized;
-  } else if (kind == "close") {
-    fault.kind = KubeletFaultKind::kConnectionClosed;
-  } else {
+  // One row per name: which fault, and whether it takes the ":N" argument.
+  struct NamedFault {
+    std::string_view name;
+    KubeletFaultKind kind;
+    bool takes_argument;
+  };
+  static constexpr NamedFault kNamed[] = {
+      {"none", KubeletFaultKind::kNone, false},        {"slow", KubeletFaultKind::kSlow, true},
+      {"500", KubeletFaultKind::kServerError, false},  {"garbage", KubeletFaultKind::kGarbageBody, false},
+      {"huge", KubeletFaultKind::kHugeBody, true},     {"truncated", KubeletFaultKind::kTruncatedBody, false},
+      {"401", KubeletFaultKind::kUnauthorized, false}, {"close", KubeletFaultKind::kConnectionClosed, false},
+  };
+  const NamedFault* named = nullptr;
+  for (const NamedFault& n : kNamed) {
+    if (n.name == kind) named = &n;
+  }
+  if (named == nullptr) {
     return Error::Make(ErrorCode::kInvalidArgument,
                        fmt::format("unknown kubelet fault \"{}\" (slow[:MS], 500, garbage, huge[:BYTES], truncated, "
                                    "401, close, none)",
                                    text));
   }
-  if (argument && kind != "slow" && kind != "huge") {
+  if (argument && !named->takes_argument) {
     return Error::Make(ErrorCode::kInvalidArgument, fmt::format("kubelet fault \"{}\" takes no argument", text));
   }
+  KubeletFault fault;
+  fault.kind = named->kind;
+  if (fault.kind == KubeletFaultKind::kSlow) fault.delay = std::chrono::milliseconds(argument.value_or(5000));
+  if (fault.kind == KubeletFaultKind::kHugeBody && argument) fault.huge_bytes = *argument;
   return fault;
 }
 

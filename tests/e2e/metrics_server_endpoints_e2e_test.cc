@@ -133,7 +133,9 @@ TEST_F(MetricsServerEndpointsE2eTest, HostileClientsAreRefusedWhileOthersAreServ
   // Headers over the 1 MiB cap: 431. Sent raw through `openssl s_client` (curl will not send that much header).
   {
     std::string request = "GET /apis/metrics.k8s.io/v1beta1/nodes HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-    for (int i = 0; i < 48; ++i) request += "X-Filler-" + std::to_string(i) + ": " + std::string(32 << 10, 'a') + "\r\n";
+    for (int i = 0; i < 48; ++i) {
+      request += "X-Filler-" + std::to_string(i) + ": " + std::string(32 << 10, 'a') + "\r\n";
+    }
     request += "\r\n";
     CommandOptions options;
     options.argv = {"/usr/bin/openssl", "s_client", "-quiet", "-connect",
