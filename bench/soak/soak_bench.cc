@@ -4,8 +4,8 @@
 // end, the least-squares RSS slope over the steady state, and the average CPU in cores. Prints figures only; it
 // never asserts (a benchmark, see docs/conventions.md); docs/reliability.md says how to read them.
 //
-//   soak_bench --sandbox build/sandbox/kma-sandbox --metrics-server build/metrics-server/metrics-server \
-//       --nodes 5000 --duration 1h --metric-resolution 15s
+//   soak_bench --sandbox build/sandbox/kma-sandbox --metrics-server build/metrics-server/metrics-server
+//       --nodes 5000 --duration 1h --metric-resolution 15s      (one command line)
 
 #include <unistd.h>
 
@@ -19,8 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
+#include "common/flags.h"
 #include "tests/e2e/harness/ports.h"
 #include "tests/e2e/harness/subprocess.h"
 #include "tests/e2e/harness/wait.h"
@@ -62,44 +61,35 @@ double CpuSeconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// "90s", "20m", "1h", "3600" (seconds).
-bool ParseSeconds(const std::string& text, double* out) {
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  std::string unit(end);
-  if (end == text.c_str() || v < 0) return false;
-  if (unit.empty() || unit == "s") *out = v;
-  else if (unit == "m") *out = v * 60;
-  else if (unit == "h") *out = v * 3600;
-  else return false;
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"metrics-server soak against kma-sandbox: RSS and CPU over time"};
+  common::CommandLine cli("soak_bench", "metrics-server soak against kma-sandbox: RSS and CPU over time");
+  CLI::App& app = cli.app();
   std::string sandbox_bin = "build/sandbox/kma-sandbox";
   std::string metrics_server_bin = "build/metrics-server/metrics-server";
   int nodes = 5000;
   int pods_per_node = 10;
   int address_block = 190;
-  std::string duration_text = "1h", warmup_text = "2m", interval_text = "5s", resolution = "15s";
+  std::chrono::nanoseconds duration_flag = std::chrono::hours(1), warmup_flag = std::chrono::minutes(2),
+                           interval_flag = std::chrono::seconds(5);
+  std::string resolution = "15s";
   std::string dir;
   app.add_option("--sandbox", sandbox_bin, "kma-sandbox binary")->capture_default_str();
   app.add_option("--metrics-server", metrics_server_bin, "metrics-server binary")->capture_default_str();
   app.add_option("--nodes", nodes, "simulated nodes")->capture_default_str();
   app.add_option("--pods-per-node", pods_per_node, "pods per node")->capture_default_str();
   app.add_option("--address-block", address_block, "second octet of the kubelets' addresses")->capture_default_str();
-  app.add_option("--duration", duration_text, "how long to sample after metrics-server starts")->capture_default_str();
-  app.add_option("--warmup", warmup_text, "start of the steady state (excluded from the slope)")->capture_default_str();
-  app.add_option("--sample-interval", interval_text, "time between samples")->capture_default_str();
+  common::AddDurationFlag(app, "--duration", &duration_flag, "how long to sample after metrics-server starts");
+  common::AddDurationFlag(app, "--warmup", &warmup_flag, "start of the steady state (excluded from the slope)");
+  common::AddDurationFlag(app, "--sample-interval", &interval_flag, "time between samples");
   app.add_option("--metric-resolution", resolution, "metrics-server --metric-resolution")->capture_default_str();
   app.add_option("--dir", dir, "working directory (default: a new one under /tmp)");
-  CLI11_PARSE(app, argc, argv);
-  double duration = 0, warmup = 0, interval = 0;
-  if (!ParseSeconds(duration_text, &duration) || !ParseSeconds(warmup_text, &warmup) ||
-      !ParseSeconds(interval_text, &interval) || interval <= 0 || warmup >= duration) {
+  if (auto exit_code = cli.Parse(argc, argv)) return *exit_code;
+  using Seconds = std::chrono::duration<double>;
+  const double duration = Seconds(duration_flag).count(), warmup = Seconds(warmup_flag).count(),
+               interval = Seconds(interval_flag).count();
+  if (interval <= 0 || warmup >= duration) {
     std::fprintf(stderr, "bad --duration/--warmup/--sample-interval\n");
     return 2;
   }
