@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   int apiserver_port = 0;
   std::vector<std::string> service_endpoints;
   std::vector<std::string> kubelet_faults;
+  std::vector<std::string> apiserver_faults;
   CLI::App& app = cli.app();
   app.add_option("--service-endpoint", service_endpoints,
                  "NAMESPACE/NAME=HOST:PORT: the endpoint of a Service an APIService points at (the aggregator "
@@ -82,6 +83,11 @@ int main(int argc, char** argv) {
   app.add_option("--kubelet-fault", kubelet_faults,
                  "NODE=FAULT: make one simulated kubelet misbehave (FAULT: slow[:MS], 500, garbage, huge[:BYTES], "
                  "truncated, 401, close). Repeatable.");
+  app.add_option("--apiserver-fault", apiserver_faults,
+                 "FAULT [KEY=VALUE...]: make the API server misbehave from the start (FAULT: 5xx, 429[:SECONDS], "
+                 "drop-watches[:DURATION], down; keys: resource, verb, user, ratio, for). Repeatable. At run time: "
+                 "kubectl create --raw /sandbox/faults -f FILE (one per line), kubectl get --raw /sandbox/faults, "
+                 "kubectl delete --raw /sandbox/faults.");
   app.add_option("--nodes", options.nodes, "Number of simulated nodes (and kubelets).")->capture_default_str();
   app.add_option("--pods-per-node", options.pods_per_node, "Pods per node in the initial load-NNNN Deployments.")
       ->capture_default_str();
@@ -142,6 +148,16 @@ int main(int argc, char** argv) {
     faults.emplace_back(text.substr(0, eq), *fault);
   }
 
+  std::vector<sandbox::ApiFault> api_faults;
+  for (const auto& text : apiserver_faults) {
+    auto fault = sandbox::ParseApiFault(text);
+    if (!fault.ok()) {
+      LOG_ERROR("invalid --apiserver-fault \"{}\": {}", text, fault.error().message);
+      return common::kBadFlagsExitCode;
+    }
+    api_faults.push_back(std::move(*fault));
+  }
+
   std::vector<ServiceEndpoint> endpoints;
   for (const auto& text : service_endpoints) {
     auto endpoint = ParseServiceEndpoint(text);
@@ -178,6 +194,10 @@ int main(int argc, char** argv) {
     }
     c.kubelets().SetFault(node, fault);
     LOG_INFO("kubelet fault on {}", node);
+  }
+  if (!api_faults.empty() && c.apiserver() != nullptr) {
+    c.apiserver()->SetFaults(std::move(api_faults));
+    LOG_INFO("API server faults:\n{}", c.apiserver()->DescribeFaults());
   }
   const auto& nodes = c.nodes();
   LOG_INFO("API server at {}", c.apiserver_access().server);

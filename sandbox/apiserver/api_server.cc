@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/log.h"
 #include "common/net/http_server.h"
 #include "sandbox/apiserver/aggregator.h"
 #include "sandbox/apiserver/api_status.h"
@@ -15,6 +16,7 @@
 #include "sandbox/apiserver/json_util.h"
 #include "sandbox/apiserver/printers.h"
 #include "sandbox/apiserver/resources.h"
+#include "sandbox/apiserver/restartable_server.h"
 #include "sandbox/apiserver/selectors.h"
 
 namespace sandbox {
@@ -160,16 +162,27 @@ class ApiServerImpl : public ApiServer {
     tls.key_pem = options_.serving_key_pem;
     tls.client_ca_pem = options_.client_ca_pem;
     server_options.tls = tls;
-    auto server = net::HttpServer::Start(
+    auto server = RestartableServer::Start(
         loop_, server_options,
         [this](const net::HttpRequest& request, std::shared_ptr<net::Responder> responder) {
           Handle(request, std::move(responder));
         });
     if (!server.ok()) return server.error();
     server_ = std::move(*server);
-    port_ = server_->ports().at(0);
+    port_ = server_->port();
+    if (!options_.faults.empty()) SetFaults(std::move(options_.faults));
     return common::Status::Ok();
   }
+
+  void SetFaults(std::vector<ApiFault> faults) override {
+    faults_.Replace(std::move(faults), std::chrono::steady_clock::now());
+    OnFaultsChanged(std::chrono::milliseconds(0));
+  }
+  void ClearFaults() override {
+    faults_.Clear();
+    OnFaultsChanged(std::chrono::milliseconds(0));
+  }
+  std::string DescribeFaults() const override { return faults_.Describe(std::chrono::steady_clock::now()); }
 
   uint16_t port() const override { return port_; }
   ObjectStore& store() override { return store_; }
@@ -227,6 +240,10 @@ class ApiServerImpl : public ApiServer {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
+    {
+      std::lock_guard<std::mutex> timers(timer_guard_->mu);
+      timer_guard_->alive = false;
+    }
     if (aggregator_) aggregator_->Stop();
     if (server_) server_->Shutdown(std::chrono::milliseconds(200));
   }
@@ -281,8 +298,13 @@ class ApiServerImpl : public ApiServer {
       responder->Respond(StatusResponse(401, "Unauthorized", "Unauthorized"));
       return;
     }
+    if (path == "/sandbox/faults") {
+      HandleFaults(request, *user, responder);
+      return;
+    }
     std::vector<std::string> segments = SplitPath(path);
     if (segments.empty() || (segments[0] != "api" && segments[0] != "apis")) {
+      if (InjectedFault(NonResourceAttributes(*user, request), responder)) return;
       responder->Respond(NonResource(request, *user, segments));
       return;
     }
@@ -312,7 +334,7 @@ class ApiServerImpl : public ApiServer {
 
     if (!core && aggregator_->Serves(group, version)) {
       RequestAttributes attrs = Attributes(*user, request, group, rest);
-      if (!Authorize(attrs, responder)) return;
+      if (!Authorize(attrs, responder) || InjectedFault(attrs, responder)) return;
       aggregator_->Proxy(request, *user, group, version, std::move(responder));
       return;
     }
@@ -328,7 +350,7 @@ class ApiServerImpl : public ApiServer {
       return;
     }
     RequestAttributes attrs = Attributes(*user, request, group, rest);
-    if (!Authorize(attrs, responder)) return;
+    if (!Authorize(attrs, responder) || InjectedFault(attrs, responder)) return;
     HandleResource(request, *user, *target, std::move(responder));
   }
 
@@ -404,17 +426,25 @@ class ApiServerImpl : public ApiServer {
     return false;
   }
 
-  bool AuthorizeNonResource(const UserInfo& user, const net::HttpRequest& r,
-                            const std::shared_ptr<net::Responder>& responder) {
+  static RequestAttributes NonResourceAttributes(const UserInfo& user, const net::HttpRequest& r) {
     RequestAttributes a;
     a.user = user.name;
     a.groups = user.groups;
     a.verb = "get";
     a.resource = r.path;
     a.resource_request = false;
-    if (authorizer_.Allowed(a)) return true;
-    responder->Respond(StatusResponse(403, "Forbidden", Authorizer::ForbiddenMessage(a)));
-    return false;
+    return a;
+  }
+
+  // Discovery documents: authorized as non-resource URLs, and subject to injected faults.
+  bool AuthorizeNonResource(const UserInfo& user, const net::HttpRequest& r,
+                            const std::shared_ptr<net::Responder>& responder) {
+    RequestAttributes a = NonResourceAttributes(user, r);
+    if (!authorizer_.Allowed(a)) {
+      responder->Respond(StatusResponse(403, "Forbidden", Authorizer::ForbiddenMessage(a)));
+      return false;
+    }
+    return !InjectedFault(a, responder);
   }
 
   // ---------------- resource requests ----------------
@@ -455,7 +485,7 @@ class ApiServerImpl : public ApiServer {
     }
     if (t.name.empty()) {
       if (m == "GET" && QueryTrue(r, "watch")) {
-        Watch(r, t, responder);
+        Watch(r, t, user, responder);
         return;
       }
       if (m == "GET") return responder->Respond(List(r, t));
@@ -654,7 +684,8 @@ class ApiServerImpl : public ApiServer {
     bool closed = false;
   };
 
-  void Watch(const net::HttpRequest& r, const Target& t, const std::shared_ptr<net::Responder>& responder) {
+  void Watch(const net::HttpRequest& r, const Target& t, const UserInfo& user,
+             const std::shared_ptr<net::Responder>& responder) {
     auto filter = FilterFor(r, t);
     if (!filter.ok()) {
       responder->Respond(Fail(filter.error(), t, ""));
@@ -714,7 +745,9 @@ class ApiServerImpl : public ApiServer {
       std::lock_guard<std::mutex> lock(session->mu);
       session->handle = std::move(*handle);
     }
-    stream->OnClosed([session] {
+    const uint64_t watch_id = TrackWatch(stream, t, user);
+    stream->OnClosed([this, guard = timer_guard_, session, watch_id] {
+      UntrackWatch(*guard, watch_id);
       std::unique_ptr<WatchHandle> handle;
       {
         std::lock_guard<std::mutex> lock(session->mu);
@@ -1072,6 +1105,166 @@ class ApiServerImpl : public ApiServer {
     return Json(201, json::Serialize(doc));
   }
 
+  // ---------------- fault injection ----------------
+
+  struct OpenWatch {
+    std::weak_ptr<net::ResponseStream> stream;
+    std::string resource;
+    std::string user;
+  };
+  struct TimerGuard {
+    std::mutex mu;
+    bool alive = true;
+  };
+
+  // The fault that answers this request instead of the server, if any; true when it answered.
+  bool InjectedFault(const RequestAttributes& a, const std::shared_ptr<net::Responder>& responder) {
+    const std::string resource = a.subresource.empty() ? a.resource : a.resource + "/" + a.subresource;
+    auto fault = faults_.Answering({a.verb, a.resource_request ? resource : "", a.user},
+                                   std::chrono::steady_clock::now());
+    if (!fault) return false;
+    if (fault->kind == ApiFaultKind::kThrottle) {
+      // kube-apiserver's max-in-flight answer.
+      const auto seconds = std::to_string(fault->retry_after.count());
+      StatusDetails details;
+      details.present = true;
+      details.retry_after_seconds = static_cast<int>(fault->retry_after.count());
+      auto response = StatusResponse(429, "TooManyRequests", "Too many requests, please try again later.", details);
+      response.headers.push_back({"Retry-After", seconds});
+      responder->Respond(std::move(response));
+      return true;
+    }
+    switch (fault->code) {
+      case 503:
+        responder->Respond(StatusResponse(503, "ServiceUnavailable", "the server is currently unable to handle "
+                                                                     "the request (injected fault)"));
+        break;
+      case 504:
+        responder->Respond(StatusResponse(504, "Timeout", "the server was unable to return a response in the time "
+                                                          "allotted, but may still be processing the request "
+                                                          "(injected fault)"));
+        break;
+      default:
+        responder->Respond(StatusResponse(fault->code, "InternalError",
+                                          "Internal error occurred: injected fault \"" + fault->text + "\""));
+    }
+    return true;
+  }
+
+  // /sandbox/faults: GET lists the active faults, POST adds (one per line), PUT replaces, DELETE clears.
+  void HandleFaults(const net::HttpRequest& r, const UserInfo& user, const std::shared_ptr<net::Responder>& responder) {
+    if (std::find(user.groups.begin(), user.groups.end(), "system:masters") == user.groups.end()) {
+      responder->Respond(StatusResponse(403, "Forbidden",
+                                        "forbidden: User \"" + user.name + "\" cannot " + r.method +
+                                            " path \"/sandbox/faults\" (system:masters only)"));
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (r.method == "POST" || r.method == "PUT") {
+      auto parsed = ParseApiFaults(r.body);
+      if (!parsed.ok()) {
+        responder->Respond(StatusResponse(400, "BadRequest", parsed.error().message));
+        return;
+      }
+      if (r.method == "PUT") {
+        faults_.Replace(std::move(*parsed), now);
+      } else {
+        for (auto& f : *parsed) faults_.Add(std::move(f), now);
+      }
+    } else if (r.method == "DELETE") {
+      faults_.Clear();
+    } else if (r.method != "GET") {
+      responder->Respond(StatusResponse(405, "MethodNotAllowed", "the server does not allow this method on "
+                                                                 "the requested resource"));
+      return;
+    }
+    responder->Respond(net::HttpResponse::Make(200, "text/plain; charset=utf-8", faults_.Describe(now)));
+    // Going away waits a moment, so that this answer reaches the client first.
+    if (r.method != "GET") OnFaultsChanged(std::chrono::milliseconds(100));
+  }
+
+  // Applies what changed: cuts the open watches a drop-watches fault covers, goes away or comes back.
+  void OnFaultsChanged(std::chrono::milliseconds away_delay) {
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::shared_ptr<net::ResponseStream>> cut;
+    {
+      std::lock_guard<std::mutex> lock(watches_mu_);
+      for (auto& [id, w] : open_watches_) {
+        if (!faults_.WatchLifetime({"watch", w.resource, w.user}, now)) continue;
+        if (auto stream = w.stream.lock()) cut.push_back(std::move(stream));
+      }
+    }
+    for (auto& stream : cut) stream->Abort();
+    if (auto until = faults_.DownUntil(now)) {
+      auto go_away = [this] {
+        if (!faults_.DownUntil(std::chrono::steady_clock::now()) || server_->away()) return;
+        LOG_WARNING("injected fault: the API server goes away (port {} closed)", port_);
+        server_->GoAway();
+      };
+      if (away_delay.count() == 0) {
+        go_away();  // SetFaults returns with the server gone
+      } else {
+        After(away_delay, go_away);
+      }
+      After(std::chrono::duration_cast<std::chrono::milliseconds>(*until - now) + std::chrono::milliseconds(1),
+            [this] { ComeBackWhenDue(); });
+    } else {
+      ComeBackWhenDue();
+    }
+  }
+
+  void ComeBackWhenDue() {
+    const auto now = std::chrono::steady_clock::now();
+    if (auto until = faults_.DownUntil(now)) {  // a later down fault still holds
+      After(std::chrono::duration_cast<std::chrono::milliseconds>(*until - now) + std::chrono::milliseconds(1),
+            [this] { ComeBackWhenDue(); });
+      return;
+    }
+    if (!server_->away()) return;
+    if (auto reopened = server_->Reopen(); !reopened.ok()) {
+      LOG_ERROR("injected fault: {}; retrying", reopened.error().message);
+      After(std::chrono::milliseconds(200), [this] { ComeBackWhenDue(); });
+      return;
+    }
+    LOG_INFO("injected fault over: the API server is back on port {}", port_);
+  }
+
+  // Runs `fn` on the loop after `delay` unless the server has shut down by then.
+  void After(std::chrono::milliseconds delay, std::function<void()> fn) {
+    loop_.PostAfter(delay, [guard = timer_guard_, fn = std::move(fn)] {
+      std::lock_guard<std::mutex> lock(guard->mu);
+      if (guard->alive) fn();
+    });
+  }
+
+  // A watch a drop-watches fault may cut; cuts it after the fault's lifetime if one applies now.
+  // Returns the id for UntrackWatch.
+  uint64_t TrackWatch(const std::shared_ptr<net::ResponseStream>& stream, const Target& t, const UserInfo& user) {
+    OpenWatch w{stream, t.info->resource, user.name};
+    uint64_t id = 0;
+    {
+      std::lock_guard<std::mutex> lock(watches_mu_);
+      id = next_watch_id_++;
+      open_watches_.emplace(id, w);
+    }
+    if (auto lifetime = faults_.WatchLifetime({"watch", w.resource, w.user}, std::chrono::steady_clock::now())) {
+      std::weak_ptr<net::ResponseStream> weak = stream;
+      loop_.PostAfter(*lifetime, [weak] {
+        if (auto s = weak.lock()) s->Abort();
+      });
+    }
+    return id;
+  }
+
+  // From the stream's OnClosed, which may run while the server is being destroyed: the guard says whether
+  // open_watches_ still exists.
+  void UntrackWatch(TimerGuard& guard, uint64_t id) {
+    std::lock_guard<std::mutex> alive(guard.mu);
+    if (!guard.alive) return;
+    std::lock_guard<std::mutex> lock(watches_mu_);
+    open_watches_.erase(id);
+  }
+
   net::EventLoop& loop_;
   ApiServerOptions options_;
   ObjectStore store_;
@@ -1079,7 +1272,12 @@ class ApiServerImpl : public ApiServer {
   Authenticator authenticator_;
   Authorizer authorizer_;
   std::unique_ptr<Aggregator> aggregator_;
-  std::unique_ptr<net::HttpServer> server_;
+  std::unique_ptr<RestartableServer> server_;
+  ApiFaultSet faults_;
+  std::shared_ptr<TimerGuard> timer_guard_ = std::make_shared<TimerGuard>();
+  std::mutex watches_mu_;
+  std::map<uint64_t, OpenWatch> open_watches_;
+  uint64_t next_watch_id_ = 0;
   uint16_t port_ = 0;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;

@@ -22,6 +22,7 @@
 
 #include "common/net/event_loop.h"
 #include "common/result.h"
+#include "sandbox/apiserver/api_faults.h"
 #include "sandbox/apiserver/auth.h"
 #include "sandbox/apiserver/object_store.h"
 #include "sandbox/apiserver/pki.h"
@@ -60,6 +61,9 @@ struct ApiServerOptions {
   std::chrono::milliseconds proxy_timeout{30000};
 
   std::string git_version = "v1.32.0-sandbox";
+  // Faults installed at start (sandbox/apiserver/api_faults.h); changed later with SetFaults or
+  // POST/PUT/DELETE /sandbox/faults (system:masters only).
+  std::vector<ApiFault> faults;
   ObjectStoreOptions store;
 
   // Serving, admin and front-proxy credentials from a generated PKI.
@@ -91,6 +95,13 @@ class ApiServer {
   virtual void UnregisterServiceEndpoint(const std::string& ns, const std::string& name) = 0;
   // Runs the APIService availability checks now (normally periodic); blocks until done. Not from a loop thread.
   virtual void CheckApiServicesNow() = 0;
+
+  // Fault injection: replaces the installed faults (durations count from now) / removes them all. A `down` fault
+  // closes the listener at once and reopens it on the same port when it expires.
+  virtual void SetFaults(std::vector<ApiFault> faults) = 0;
+  virtual void ClearFaults() = 0;
+  // The active faults, one per line.
+  virtual std::string DescribeFaults() const = 0;
 
   // Admin access (admin certificate, else the first static token).
   virtual ClientAccess AdminAccess() const = 0;

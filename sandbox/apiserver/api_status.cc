@@ -40,6 +40,10 @@ std::string StatusBody(int code, std::string_view reason, std::string_view messa
       w.Key("kind");
       str(details.kind);
     }
+    if (details.retry_after_seconds > 0) {
+      w.Key("retryAfterSeconds");
+      w.Int(details.retry_after_seconds);
+    }
     w.EndObject();
   }
   w.Key("code");

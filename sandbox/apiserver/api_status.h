@@ -15,6 +15,7 @@ struct StatusDetails {
   std::string name;
   std::string group;
   std::string kind;  // upstream puts the resource (plural) here, e.g. "deployments"
+  int retry_after_seconds = 0;  // emitted when > 0 (429 answers)
   bool present = false;  // whether to emit "details" at all
 };
 
