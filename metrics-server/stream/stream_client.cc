@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/log.h"
 #include "metrics-server/stream/metrics_stream.grpc.pb.h"
 #include "metrics-server/stream/stream_convert.h"
 
@@ -58,7 +59,12 @@ class GrpcStreamClient final : public StreamClient {
       for (const auto& ns : options_.namespaces) request.add_namespaces(ns);
       std::unique_ptr<grpc::ClientReader<pb::PodMetricsBatch>> reader = stub_->WatchPodMetrics(&context, request);
       pb::PodMetricsBatch batch;
+      bool received = false;
       while (reader->Read(&batch)) {
+        // Transitions only: a metrics-server that is away for minutes must not fill the log.
+        if (!received) LOG_INFO("metrics stream from {} connected", options_.target);
+        received = true;
+        failing_ = false;
         StreamState snapshot;
         {
           std::lock_guard lock(mu_);
@@ -80,6 +86,14 @@ class GrpcStreamClient final : public StreamClient {
       state_.connected = false;
       state_.last_error = status.ok() ? "stream ended by server" : status.error_message();
       if (stopping_) return;
+      if (received) {
+        LOG_WARNING("metrics stream from {} lost ({}); reconnecting, metrics.k8s.io answers meanwhile",
+                    options_.target, state_.last_error);
+      } else if (!failing_) {
+        LOG_WARNING("metrics stream from {} unavailable ({}); retrying every {}ms at most", options_.target,
+                    state_.last_error, options_.max_backoff.count());
+        failing_ = true;
+      }
       wake_.wait_for(lock, backoff, [this] { return stopping_; });
       backoff = std::min(backoff * 2, options_.max_backoff);
     }
@@ -93,6 +107,7 @@ class GrpcStreamClient final : public StreamClient {
   StreamState state_;
   grpc::ClientContext* context_ = nullptr;  // the open stream's context, for cancellation
   bool stopping_ = false;
+  bool failing_ = false;  // attempts have failed since the last batch (said once in the log)
   std::thread thread_;
 };
 

@@ -173,18 +173,20 @@ bool ApiFaultSet::Matches(const ApiFault& f, const FaultRequest& r) {
          (f.user.empty() || f.user == r.user);
 }
 
-bool ApiFaultSet::Picked(const ApiFault& f) {
-  if (f.ratio >= 1.0) return true;
-  return std::uniform_real_distribution<double>(0.0, 1.0)(random_) < f.ratio;
+bool ApiFaultSet::Picked(Installed& f) {
+  const bool picked =
+      f.fault.ratio >= 1.0 || std::uniform_real_distribution<double>(0.0, 1.0)(random_) < f.fault.ratio;
+  if (picked) ++f.hits;
+  return picked;
 }
 
 std::optional<ApiFault> ApiFaultSet::Answering(const FaultRequest& request, Clock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const Installed& i : faults_) {
+  for (Installed& i : faults_) {
     const ApiFault& f = i.fault;
     if (f.kind != ApiFaultKind::kError && f.kind != ApiFaultKind::kThrottle) continue;
     if (!Active(i, now) || !Matches(f, request)) continue;
-    if (Picked(f)) return f;
+    if (Picked(i)) return f;
   }
   return std::nullopt;
 }
@@ -192,10 +194,10 @@ std::optional<ApiFault> ApiFaultSet::Answering(const FaultRequest& request, Cloc
 std::optional<std::chrono::milliseconds> ApiFaultSet::WatchLifetime(const FaultRequest& request,
                                                                      Clock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const Installed& i : faults_) {
+  for (Installed& i : faults_) {
     const ApiFault& f = i.fault;
     if (f.kind != ApiFaultKind::kDropWatches || !Active(i, now) || !Matches(f, request)) continue;
-    if (Picked(f)) return f.watch_lifetime;
+    if (Picked(i)) return f.watch_lifetime;
   }
   return std::nullopt;
 }
@@ -220,7 +222,7 @@ std::string ApiFaultSet::Describe(Clock::time_point now) const {
       auto left = std::chrono::duration_cast<std::chrono::seconds>(*i.expires - now).count();
       out += " (" + std::to_string(left) + "s left)";
     }
-    out += '\n';
+    out += " hits=" + std::to_string(i.hits) + "\n";
   }
   return out;
 }

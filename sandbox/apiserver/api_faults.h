@@ -75,17 +75,19 @@ class ApiFaultSet {
   // Until when the server is away, if a down fault is active.
   std::optional<Clock::time_point> DownUntil(Clock::time_point now) const;
 
-  // The active faults, one per line with the seconds left: "503 resource=pods (12s left)".
+  // The active faults, one per line with the seconds left and how often each fired (answers given, watches
+  // cut): "503 resource=pods for=30s (12s left) hits=41".
   std::string Describe(Clock::time_point now) const;
 
  private:
   struct Installed {
     ApiFault fault;
     std::optional<Clock::time_point> expires;
+    uint64_t hits = 0;
   };
   static bool Active(const Installed& f, Clock::time_point now) { return !f.expires || now < *f.expires; }
   static bool Matches(const ApiFault& f, const FaultRequest& request);
-  bool Picked(const ApiFault& f);  // the ratio's coin; needs mu_
+  bool Picked(Installed& f);  // the ratio's coin, counting a hit; needs mu_
 
   mutable std::mutex mu_;
   std::vector<Installed> faults_;

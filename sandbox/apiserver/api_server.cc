@@ -1,6 +1,7 @@
 #include "sandbox/apiserver/api_server.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <fstream>
 #include <mutex>
 
@@ -241,8 +242,10 @@ class ApiServerImpl : public ApiServer {
     if (shut_down_) return;
     shut_down_ = true;
     {
-      std::lock_guard<std::mutex> timers(timer_guard_->mu);
+      // Callbacks that use members after this point are turned away; those running are waited for.
+      std::unique_lock<std::mutex> timers(timer_guard_->mu);
       timer_guard_->alive = false;
+      timer_guard_->idle.wait(timers, [this] { return timer_guard_->running == 0; });
     }
     if (aggregator_) aggregator_->Stop();
     if (server_) server_->Shutdown(std::chrono::milliseconds(200));
@@ -1112,9 +1115,24 @@ class ApiServerImpl : public ApiServer {
     std::string resource;
     std::string user;
   };
+  // Lets callbacks that outlive a request (timers, stream-closed callbacks) use members only while the server
+  // exists. The callbacks run without holding the lock: they may re-enter one another on the same thread (a
+  // forced close runs a stream's closed callback inline).
   struct TimerGuard {
     std::mutex mu;
+    std::condition_variable idle;
     bool alive = true;
+    int running = 0;
+    bool Enter() {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!alive) return false;
+      ++running;
+      return true;
+    }
+    void Exit() {
+      std::lock_guard<std::mutex> lock(mu);
+      if (--running == 0) idle.notify_all();
+    }
   };
 
   // The fault that answers this request instead of the server, if any; true when it answered.
@@ -1232,8 +1250,9 @@ class ApiServerImpl : public ApiServer {
   // Runs `fn` on the loop after `delay` unless the server has shut down by then.
   void After(std::chrono::milliseconds delay, std::function<void()> fn) {
     loop_.PostAfter(delay, [guard = timer_guard_, fn = std::move(fn)] {
-      std::lock_guard<std::mutex> lock(guard->mu);
-      if (guard->alive) fn();
+      if (!guard->Enter()) return;
+      fn();
+      guard->Exit();
     });
   }
 
@@ -1259,10 +1278,12 @@ class ApiServerImpl : public ApiServer {
   // From the stream's OnClosed, which may run while the server is being destroyed: the guard says whether
   // open_watches_ still exists.
   void UntrackWatch(TimerGuard& guard, uint64_t id) {
-    std::lock_guard<std::mutex> alive(guard.mu);
-    if (!guard.alive) return;
-    std::lock_guard<std::mutex> lock(watches_mu_);
-    open_watches_.erase(id);
+    if (!guard.Enter()) return;
+    {
+      std::lock_guard<std::mutex> lock(watches_mu_);
+      open_watches_.erase(id);
+    }
+    guard.Exit();
   }
 
   net::EventLoop& loop_;

@@ -201,7 +201,8 @@ std::string E2eTest::LogTails(size_t lines) {
 
 ::testing::AssertionResult E2eTest::StartMetricsServer(const MetricsServerConfig& config) {
   if (!sandbox_) return ::testing::AssertionFailure() << "start the sandbox first";
-  if (config.grpc) {
+  if (metrics_server_) metrics_server_->Stop();  // a restart: same ports, so the aggregator and streams find it
+  if (config.grpc && grpc_port_ == 0) {
     auto port = PickFreePort();
     if (!port.ok()) return ::testing::AssertionFailure() << port.error().message;
     grpc_port_ = *port;

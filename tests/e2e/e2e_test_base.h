@@ -61,7 +61,8 @@ class E2eTest : public ::testing::Test {
 
   // Starts kma-sandbox and waits until its API server answers /readyz.
   ::testing::AssertionResult StartSandbox(const SandboxConfig& config);
-  // Starts metrics-server on a free port (the one the sandbox's aggregator was told about).
+  // Starts metrics-server on a free port (the one the sandbox's aggregator was told about). Called again, it
+  // restarts metrics-server on the same ports.
   ::testing::AssertionResult StartMetricsServer(const MetricsServerConfig& config = {});
   // Applies the APIService v1beta1.metrics.k8s.io and waits until it is Available.
   ::testing::AssertionResult RegisterApiService(std::chrono::milliseconds timeout = std::chrono::seconds(30));

@@ -180,7 +180,7 @@ TEST(ApiFaultSet, FaultsExpireAndDownReportsTheLatestEnd) {
   EXPECT_FALSE(set.DownUntil(t0 + 5s));
   set.Add(Must("down for=20s"), t0 + 1s);
   EXPECT_EQ(set.DownUntil(t0 + 2s), t0 + 21s);
-  EXPECT_EQ(set.Describe(t0 + 6s), "500 for=10s (4s left)\ndown for=20s (15s left)\n");
+  EXPECT_EQ(set.Describe(t0 + 6s), "500 for=10s (4s left) hits=1\ndown for=20s (15s left) hits=0\n");
   EXPECT_EQ(set.Describe(t0 + 30s), "");
   set.Clear();
   EXPECT_FALSE(set.DownUntil(t0));
@@ -194,7 +194,7 @@ TEST(ApiFaultSet, ReplaceDropsWhatWasThere) {
   set.Replace({Must("429 resource=nodes")}, now);
   EXPECT_FALSE(set.Answering({"get", "pods", "x"}, now));
   EXPECT_TRUE(set.Answering({"get", "nodes", "x"}, now));
-  EXPECT_EQ(set.Describe(now), "429 resource=nodes\n");
+  EXPECT_EQ(set.Describe(now), "429 resource=nodes hits=1\n");
 }
 
 }  // namespace
