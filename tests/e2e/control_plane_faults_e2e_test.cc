@@ -295,11 +295,13 @@ TEST_F(ControlPlaneFaultsE2eTest, DroppedWatchesAreReListedAndChangesAreStillSee
   auto pods = kubectl().Run({"top", "pod", "-l", "app=late", "--no-headers"});
   EXPECT_EQ(pods.exit_code, 0) << pods.Describe();
 
-  // The fault did fire: every informer of both binaries had its watches cut again and again.
+  // The fault did fire, more than once per informer (the autoscaler's HPA and pod informers, metrics-server's
+  // node informer; a re-list after a cut waits for the informer's backoff, so about one cut per informer every
+  // few seconds).
   auto listed = MustKubectl({"get", "--raw", "/sandbox/faults"});
   const auto hits = listed.find("hits=");
   ASSERT_NE(hits, std::string::npos) << listed;
-  EXPECT_GE(std::atoi(listed.c_str() + hits + 5), 20) << listed;
+  EXPECT_GE(std::atoi(listed.c_str() + hits + 5), 6) << listed;
   ClearApiFaults();
   ExpectAllRunning();
 }
