@@ -17,6 +17,8 @@
 
 namespace sandbox {
 
+std::string NodeName(int index) { return fmt::format("node-{:04d}", index); }
+
 using common::Error;
 using common::ErrorCode;
 
@@ -195,7 +197,7 @@ common::Result<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
     std::vector<std::string> ips;
     for (int i = 0; i < options.nodes; ++i) {
       std::string address = NodeAddress(block, i);
-      fleet_options.nodes.push_back({fmt::format("node-{:04d}", i), address});
+      fleet_options.nodes.push_back({NodeName(i), address});
       ips.push_back(address);
     }
     auto serving = certs::GenerateServing(*kubelet_ca, {{"kubelet", {}}, {"localhost"}, ips}, real_now);

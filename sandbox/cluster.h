@@ -38,6 +38,9 @@
 
 namespace sandbox {
 
+// The name of the index-th simulated node: "node-0000", "node-0001", ...
+std::string NodeName(int index);
+
 struct ClusterOptions {
   int nodes = 3;
   int pods_per_node = 0;

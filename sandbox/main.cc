@@ -88,6 +88,10 @@ int main(int argc, char** argv) {
                  "drop-watches[:DURATION], down; keys: resource, verb, user, ratio, for). Repeatable. At run time: "
                  "kubectl create --raw /sandbox/faults -f FILE (one per line), kubectl get --raw /sandbox/faults, "
                  "kubectl delete --raw /sandbox/faults.");
+  std::vector<std::string> wrong_cert_nodes;
+  app.add_option("--kubelet-wrong-cert", wrong_cert_nodes,
+                 "NODE: serve that node's kubelet with a certificate from another CA (clients verifying with the "
+                 "kubelet CA must refuse it). Repeatable.");
   app.add_option("--nodes", options.nodes, "Number of simulated nodes (and kubelets).")->capture_default_str();
   app.add_option("--pods-per-node", options.pods_per_node, "Pods per node in the initial load-NNNN Deployments.")
       ->capture_default_str();
@@ -156,6 +160,18 @@ int main(int argc, char** argv) {
       return common::kBadFlagsExitCode;
     }
     api_faults.push_back(std::move(*fault));
+  }
+
+  for (const auto& node : wrong_cert_nodes) {
+    // Node names are node-0000 ... node-(N-1); checked before the fleet starts because the certificate is chosen
+    // when its servers are created.
+    bool known = false;
+    for (int i = 0; i < options.nodes && !known; ++i) known = node == sandbox::NodeName(i);
+    if (!known) {
+      LOG_ERROR("--kubelet-wrong-cert: no node named {}", node);
+      return common::kBadFlagsExitCode;
+    }
+    options.wrong_cert_nodes.insert(node);
   }
 
   std::vector<ServiceEndpoint> endpoints;

@@ -1,7 +1,8 @@
-// Reliability: metrics-server scraping a fleet where 40% of the kubelets misbehave (hanging, closing the
-// connection mid-response, garbage, a 64 MiB body). The healthy nodes' figures must be served, exact, through
-// several scrape cycles; the faulty nodes must be absent (never shown with made-up figures); metrics-server must
-// not crash and its RSS must stay bounded (a 64 MiB body must not be buffered whole, scrape after scrape).
+// Reliability: metrics-server scraping a fleet where half the kubelets misbehave (hanging, closing the
+// connection mid-response, garbage, a 64 MiB body, a certificate from another CA). The healthy nodes' figures
+// must be served, exact, through several scrape cycles; the faulty nodes must be absent (never shown with made-up
+// figures); metrics-server must not crash and its RSS must stay bounded (a 64 MiB body must not be buffered whole,
+// scrape after scrape).
 
 #include <fstream>
 #include <set>
@@ -35,7 +36,7 @@ int64_t RssKib(pid_t pid) {
 class KubeletFaultsE2eTest : public E2eTest {};
 
 TEST_F(KubeletFaultsE2eTest, HealthyNodesAreServedExactlyWhileFaultyKubeletsMisbehave) {
-  const std::set<std::string> faulty = {"node-0001", "node-0003", "node-0005", "node-0007"};
+  const std::set<std::string> faulty = {"node-0001", "node-0003", "node-0005", "node-0007", "node-0009"};
   ASSERT_TRUE(StartSandbox({.scenario_json = kScenario,
                             .nodes = 10,
                             .address_block = 181,
@@ -43,11 +44,12 @@ TEST_F(KubeletFaultsE2eTest, HealthyNodesAreServedExactlyWhileFaultyKubeletsMisb
                                            "--kubelet-fault", "node-0001=slow:60000",
                                            "--kubelet-fault", "node-0003=close",
                                            "--kubelet-fault", "node-0005=garbage",
-                                           "--kubelet-fault", "node-0007=huge"}}));
+                                           "--kubelet-fault", "node-0007=huge",
+                                           "--kubelet-wrong-cert", "node-0009"}}));
   ASSERT_TRUE(StartMetricsServer({.metric_resolution = "3s", .grpc = false}));
   ASSERT_TRUE(RegisterApiService());
 
-  // The healthy six with exact figures; the faulty four without figures (kubectl lists a node that has no metrics
+  // The healthy five with exact figures; the faulty five without figures (kubectl lists a node that has no metrics
   // as <unknown>, older kubectls leave it out).
   auto check = [&](std::string* seen) {
     auto r = kubectl().Run({"top", "node"});
