@@ -23,6 +23,8 @@ all=(prometheus_parser_fuzz metrics_request_fuzz quantity_fuzz label_selector_fu
 ((${#targets[@]})) || targets=("${all[@]}")
 
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
+# The one UBSan exemption (RapidJSON 1.1's stack arithmetic) is shared with scripts/test-sanitizers.sh.
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$root/tests/sanitizers/ubsan.supp"
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DKMA_FUZZ=ON -DKMA_BUILD_TESTS=OFF -DKMA_BUILD_BENCH=OFF >/dev/null

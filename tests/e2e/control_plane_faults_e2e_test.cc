@@ -15,12 +15,14 @@
 #include <thread>
 
 #include "tests/e2e/e2e_test_base.h"
+#include "tests/e2e/harness/replica_timeline.h"
 
 namespace e2e {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using Sample = ReplicaTimeline::Sample;
 
 std::string Scenario(const std::string& load, const std::string& extra_workloads = "") {
   return R"({"workloads": [
@@ -37,11 +39,6 @@ size_t Count(const std::string& text, const std::string& what) {
 
 class ControlPlaneFaultsE2eTest : public E2eTest {
  protected:
-  struct Sample {
-    double t = 0;
-    std::optional<int> replicas;  // nullopt: kubectl could not read it (API server away)
-  };
-
   // Sets up the stack and `kubectl autoscale`, and waits until the HPA has measured the load once.
   void StartStack(int address_block, const std::string& scenario, bool use_stream) {
     ASSERT_TRUE(StartSandbox({.scenario_json = scenario, .nodes = 2, .address_block = address_block}));
@@ -93,42 +90,17 @@ class ControlPlaneFaultsE2eTest : public E2eTest {
   // Samples the replicas (and that every process lives) until scenario time `until`; every readable sample must
   // be `replicas`.
   void HoldUntil(double until, int replicas, const std::string& why) {
-    while (ScenarioSeconds() < until) {
-      Sample s{ScenarioSeconds(), Replicas()};
-      timeline_.push_back(s);
-      if (s.replicas) {
-        ASSERT_EQ(*s.replicas, replicas) << why << "\n" << Timeline() << LogTails();
-      }
-      for (auto& a : autoscalers()) ASSERT_TRUE(a->Running()) << LogTails();
-      ASSERT_TRUE(sandbox()->Running()) << LogTails();
-      std::this_thread::sleep_for(milliseconds(500));
-    }
+    auto broken = timeline_.Until(until, [&](const Sample& s) {
+      bool alive = sandbox()->Running();
+      for (auto& a : autoscalers()) alive = alive && a->Running();
+      return !alive || (s.replicas && *s.replicas != replicas);
+    });
+    ASSERT_FALSE(broken) << why << " (or a process died)\n" << Timeline() << LogTails();
   }
 
-  // Samples until `done` or scenario time `until`.
-  std::optional<Sample> SampleUntil(double until, const std::function<bool(const Sample&)>& done) {
-    while (true) {
-      Sample s{ScenarioSeconds(), Replicas()};
-      timeline_.push_back(s);
-      if (done(s)) return s;
-      if (s.t >= until) return std::nullopt;
-      std::this_thread::sleep_for(milliseconds(500));
-    }
-  }
+  std::string Timeline() const { return timeline_.Describe("deployment.spec.replicas"); }
 
-  std::string Timeline() const {
-    std::ostringstream out;
-    out << "timeline (scenario seconds: deployment.spec.replicas, changes only):\n";
-    std::optional<int> last = -1;
-    for (const Sample& s : timeline_) {
-      if (s.replicas == last) continue;
-      out << "  t=" << s.t << " " << (s.replicas ? std::to_string(*s.replicas) : std::string("unreadable")) << "\n";
-      last = s.replicas;
-    }
-    return out.str();
-  }
-
-  std::vector<Sample> timeline_;
+  ReplicaTimeline timeline_{[this] { return Replicas(); }, [this] { return ScenarioSeconds(); }, milliseconds(500)};
   int fault_files_ = 0;
 };
 
@@ -157,7 +129,7 @@ TEST_F(ControlPlaneFaultsE2eTest, ApiErrorsHoldTheScaleAndTheAutoscalerResumesAf
   HoldUntil(kClearAt, 3, "scaled while /scale failed");
 
   ClearApiFaults();
-  auto down = SampleUntil(kClearAt + 30, [](const Sample& s) { return s.replicas == 1; });
+  auto down = timeline_.Until(kClearAt + 30, [](const Sample& s) { return s.replicas == 1; });
   ASSERT_TRUE(down) << "did not scale down to 1 after the faults were cleared\n" << Timeline() << LogTails();
   EXPECT_GE(down->t, kClearAt) << Timeline();
   auto healthy = WaitUntil(seconds(15), milliseconds(500), [&](std::string* seen) {
@@ -206,13 +178,13 @@ TEST_F(ControlPlaneFaultsE2eTest, ApiServerAwayForAMinuteThenEverythingResumes) 
 
   // Back: the replicas were never touched while away (nobody could), the aggregator finds metrics-server
   // Available again and kubectl top answers.
-  auto back = SampleUntil(away_t + 75, [](const Sample& s) { return s.replicas.has_value(); });
+  auto back = timeline_.Until(away_t + 75, [](const Sample& s) { return s.replicas.has_value(); });
   ASSERT_TRUE(back) << "the API server did not come back\n" << LogTails();
   EXPECT_EQ(back->replicas, 3) << Timeline();
   EXPECT_TRUE(WaitForNodeMetrics(seconds(40))) << LogTails();
 
   // The autoscaler resumes: the low load (2m on 3 pods) means 1 replica.
-  auto down = SampleUntil(ScenarioSeconds() + 40, [](const Sample& s) { return s.replicas == 1; });
+  auto down = timeline_.Until(ScenarioSeconds() + 40, [](const Sample& s) { return s.replicas == 1; });
   ASSERT_TRUE(down) << "the autoscaler did not resume after the outage\n" << Timeline() << LogTails();
   auto status = WaitUntil(seconds(15), milliseconds(500), [&](std::string* seen) {
     *seen = JsonPath({"hpa", "demo"}, "{.status.currentReplicas}/{.status.desiredReplicas}");
@@ -255,7 +227,7 @@ TEST_F(ControlPlaneFaultsE2eTest, MetricsServerRestartUnderAStreamingAutoscaler)
   HoldUntil(kStepAt, 3, "rescaled before the load step");
 
   // 24m on 3 pods is 80% of request against a 10% target: up to 8 pods.
-  auto up = SampleUntil(kStepAt + 25, [](const Sample& s) { return s.replicas.value_or(0) >= 6; });
+  auto up = timeline_.Until(kStepAt + 25, [](const Sample& s) { return s.replicas.value_or(0) >= 6; });
   ASSERT_TRUE(up) << "the load step was not followed after the restart\n" << Timeline() << LogTails();
   ExpectAllRunning();
   std::cout << Timeline();

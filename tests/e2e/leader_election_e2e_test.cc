@@ -1,6 +1,7 @@
 // Two autoscalers with --leader-elect on one Lease: exactly one scales; when it dies without releasing the lease
 // (SIGKILL), the other takes over after the lease expires and keeps scaling.
 
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -111,6 +112,62 @@ TEST_F(LeaderElectionE2eTest, OnlyTheLeaderScalesAndTheStandbyTakesOverWhenItDie
   EXPECT_TRUE(WaitUntil(seconds(30), milliseconds(500), [&] { return Replicas() > 1; }))
       << "the new leader never scaled busy up again\n" << LogTails();
   EXPECT_TRUE(WaitForLog(*standby, "HPA default/busy: scaled busy from 1 to", seconds(5)));
+}
+
+// The API server refuses every Lease write (the leader is cut off from it, as in a partition, and nobody can take
+// over): the leader must stop scaling once its renew deadline passes, before any other candidate could hold the
+// lease, so two autoscalers never act at once. While nobody leads, nothing scales; when Lease writes work again,
+// exactly one candidate leads and scaling resumes.
+TEST_F(LeaderElectionE2eTest, NobodyScalesWhileTheLeaseCannotBeRenewed) {
+  ASSERT_TRUE(StartSandbox({.scenario_json = kScenario, .nodes = 2, .address_block = 195}));
+  ASSERT_TRUE(StartMetricsServer({.grpc = false}));
+  ASSERT_TRUE(RegisterApiService());
+  ASSERT_TRUE(WaitForNodeMetrics());
+  Subprocess* first = StartAutoscaler(Candidate());
+  ASSERT_NE(first, nullptr);
+  Subprocess* second = StartAutoscaler(Candidate());
+  ASSERT_NE(second, nullptr);
+  std::vector<Subprocess*> candidates = {first, second};
+  auto leader_index = WaitForSingleLeader(candidates, seconds(15));
+  ASSERT_TRUE(leader_index) << "no autoscaler acquired the lease\n" << LogTails();
+  Subprocess* leader = candidates[*leader_index];
+  auto autoscale = kubectl().Run({"autoscale", "deployment", "busy", "--cpu-percent=10", "--min=1", "--max=10"});
+  ASSERT_EQ(autoscale.exit_code, 0) << autoscale.Describe();
+  ASSERT_TRUE(WaitUntil(seconds(30), milliseconds(500), [&] { return Replicas() > 1; }))
+      << "the leader never scaled busy up\n" << LogTails();
+
+  const std::string faults = dir() + "/lease-faults.txt";
+  std::ofstream(faults) << "500 resource=leases verb=update\n500 resource=leases verb=create\n";
+  auto set = kubectl().Run({"replace", "--raw", "/sandbox/faults", "-f", faults});
+  ASSERT_EQ(set.exit_code, 0) << set.Describe();
+  // Renew deadline 3 s: the leader says it stopped.
+  EXPECT_TRUE(WaitForLog(*leader, "lost leadership: not scaling", seconds(10)));
+  // Knock the Deployment back to one replica: with nobody leading, nobody scales it up again.
+  ASSERT_EQ(kubectl().Run({"scale", "deployment", "busy", "--replicas=1"}).exit_code, 0);
+  const auto until = std::chrono::steady_clock::now() + seconds(10);
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(Replicas(), 1) << "scaled while no candidate could hold the lease\n" << LogTails();
+    std::this_thread::sleep_for(milliseconds(500));
+  }
+  for (Subprocess* c : candidates) {
+    ASSERT_TRUE(c->Running()) << LogTails();
+  }
+  auto count_acquired = [&] {
+    size_t n = 0;
+    for (Subprocess* c : candidates) {
+      const std::string log = c->Output();
+      for (size_t at = log.find(" acquired lease "); at != std::string::npos; at = log.find(" acquired lease ", at + 1)) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  EXPECT_EQ(count_acquired(), 1u) << "a candidate acquired the lease while Lease writes failed\n" << LogTails();
+
+  ASSERT_EQ(kubectl().Run({"delete", "--raw", "/sandbox/faults"}).exit_code, 0);
+  EXPECT_TRUE(WaitUntil(seconds(30), milliseconds(500), [&] { return Replicas() > 1; }))
+      << "scaling did not resume once the lease could be written\n" << LogTails();
+  EXPECT_EQ(count_acquired(), 2u) << "exactly one candidate should have become leader again\n" << LogTails();
 }
 
 // client-go's elector says at start that it is trying to acquire the lease, so an operator looking at a standby's

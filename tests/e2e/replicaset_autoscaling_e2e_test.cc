@@ -11,12 +11,14 @@
 #include <thread>
 
 #include "tests/e2e/e2e_test_base.h"
+#include "tests/e2e/harness/replica_timeline.h"
 
 namespace e2e {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using Sample = ReplicaTimeline::Sample;
 
 // Scenario seconds of the load changes. The step waits for setup (sandbox, metrics-server, APIService, first
 // scrapes, autoscaler, HPA) to be done, which takes about 8 s.
@@ -38,11 +40,6 @@ constexpr double kSlackSeconds = 5;
 
 class ReplicaSetAutoscalingE2eTest : public E2eTest {
  protected:
-  struct Sample {
-    double t = 0;
-    std::optional<int> replicas;
-  };
-
   std::optional<int> Replicas() {
     auto text = JsonPath({"replicaset", "batch"}, "{.spec.replicas}");
     if (text.empty()) return std::nullopt;
@@ -50,29 +47,8 @@ class ReplicaSetAutoscalingE2eTest : public E2eTest {
   }
 
   // One kubectl call per sample keeps the time resolution near a quarter second.
-  std::optional<Sample> SampleUntil(double until, const std::function<bool(const Sample&)>& done) {
-    while (true) {
-      Sample s{ScenarioSeconds(), Replicas()};
-      timeline_.push_back(s);
-      if (done(s)) return s;
-      if (s.t >= until) return std::nullopt;
-      std::this_thread::sleep_for(milliseconds(250));
-    }
-  }
-
-  std::string Timeline() const {
-    std::ostringstream out;
-    out << "timeline (scenario seconds: replicaset.spec.replicas):\n";
-    std::optional<int> last = -1;
-    for (const Sample& s : timeline_) {
-      if (s.replicas == last) continue;  // changes only
-      out << "  t=" << s.t << " " << (s.replicas ? std::to_string(*s.replicas) : std::string("-")) << "\n";
-      last = s.replicas;
-    }
-    return out.str();
-  }
-
-  std::vector<Sample> timeline_;
+  ReplicaTimeline timeline_{[this] { return Replicas(); }, [this] { return ScenarioSeconds(); }, milliseconds(250)};
+  std::string Timeline() const { return timeline_.Describe("replicaset.spec.replicas"); }
 };
 
 TEST_F(ReplicaSetAutoscalingE2eTest, ScalesUpWithinOneScrapeAndSyncAndDownAfterTheStabilizationWindow) {
@@ -93,13 +69,13 @@ TEST_F(ReplicaSetAutoscalingE2eTest, ScalesUpWithinOneScrapeAndSyncAndDownAfterT
   ASSERT_TRUE(active.ok) << "the HPA never reported a utilization\n" << LogTails();
   ASSERT_LT(ScenarioSeconds(), kStepUpAt - 1) << "setup took too long for the scenario's step";
 
-  auto early = SampleUntil(kStepUpAt, [](const Sample& s) { return s.replicas.value_or(1) != 1; });
+  auto early = timeline_.Until(kStepUpAt, [](const Sample& s) { return s.replicas.value_or(1) != 1; });
   ASSERT_FALSE(early) << "rescaled before the load step\n" << Timeline();
 
   // Up: the first scrape after the step sees the higher usage (at most one resolution later), the next sync acts
   // on it (at most one sync period later).
   const double up_bound = kMetricResolutionSeconds + kSyncPeriodSeconds + kSlackSeconds;
-  auto up = SampleUntil(kStepUpAt + up_bound, [](const Sample& s) { return s.replicas.value_or(1) > 1; });
+  auto up = timeline_.Until(kStepUpAt + up_bound, [](const Sample& s) { return s.replicas.value_or(1) > 1; });
   ASSERT_TRUE(up) << "no scale-up within " << up_bound << " s of the load step\n" << Timeline() << LogTails();
   std::cout << "scale-up " << up->t - kStepUpAt << " s after the load step\n";
 
@@ -123,12 +99,12 @@ TEST_F(ReplicaSetAutoscalingE2eTest, ScalesUpWithinOneScrapeAndSyncAndDownAfterT
   // Down: the recommendations stay high until a scrape covers only the low load (after the drop), and the
   // stabilization window must then pass over the last high one, so nothing before drop + window. Scenario time
   // as we count it runs slightly ahead of the sandbox's (it starts at the spawn), so this bound holds exactly.
-  SampleUntil(kDropAt, [](const Sample&) { return false; });
-  const int peak = timeline_.back().replicas.value_or(0);
+  timeline_.Until(kDropAt, [](const Sample&) { return false; });
+  const int peak = timeline_.samples().back().replicas.value_or(0);
   ASSERT_GT(peak, 1) << Timeline();
   const double down_deadline = kDropAt + kStabilizationSeconds + kMetricResolutionSeconds + 2 * kSyncPeriodSeconds +
                                kSlackSeconds + 3;
-  auto down = SampleUntil(down_deadline, [peak](const Sample& s) { return s.replicas.value_or(peak) < peak; });
+  auto down = timeline_.Until(down_deadline, [peak](const Sample& s) { return s.replicas.value_or(peak) < peak; });
   ASSERT_TRUE(down) << "no scale-down after the drop\n" << Timeline() << LogTails();
   EXPECT_GE(down->t, kDropAt + kStabilizationSeconds) << "scaled down inside the stabilization window\n" << Timeline();
   std::cout << "scale-down " << down->t - kDropAt << " s after the load drop (window " << kStabilizationSeconds

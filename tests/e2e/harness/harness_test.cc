@@ -8,6 +8,7 @@
 
 #include "tests/e2e/harness/kubectl.h"
 #include "tests/e2e/harness/ports.h"
+#include "tests/e2e/harness/replica_timeline.h"
 #include "tests/e2e/harness/subprocess.h"
 #include "tests/e2e/harness/wait.h"
 
@@ -128,6 +129,23 @@ TEST(WaitUntilTest, StopsAsSoonAsTheProbeHolds) {
   int calls = 0;
   EXPECT_TRUE(WaitUntil(milliseconds(5000), milliseconds(1), [&] { return ++calls == 3; }));
   EXPECT_EQ(calls, 3);
+}
+
+TEST(ReplicaTimelineTest, SamplesUntilDoneAndDescribesTheChanges) {
+  const std::vector<std::optional<int>> readings = {1, 1, std::nullopt, 3, 3, 5};
+  size_t next = 0;
+  double now = 0;
+  ReplicaTimeline timeline([&] { return readings[std::min(next++, readings.size() - 1)]; },
+                           [&] { return now += 1; }, milliseconds(1));
+  auto five = timeline.Until(100, [](const ReplicaTimeline::Sample& s) { return s.replicas == 5; });
+  ASSERT_TRUE(five);
+  EXPECT_EQ(five->t, 6);
+  EXPECT_EQ(timeline.samples().size(), 6u);
+  EXPECT_EQ(timeline.Describe("x"),
+            "timeline (scenario seconds: x, changes only):\n  t=1 1\n  t=3 unreadable\n  t=4 3\n  t=6 5\n");
+  // Past `until` without `done`: nullopt, the last sample recorded.
+  EXPECT_FALSE(timeline.Until(8, [](const ReplicaTimeline::Sample&) { return false; }));
+  EXPECT_EQ(timeline.samples().back().t, 8);
 }
 
 TEST(PortsTest, PicksABindablePort) {
