@@ -62,24 +62,34 @@ class LeaderElectionE2eTest : public E2eTest {
     if (!outcome.ok) return std::nullopt;
     return leader;
   }
+
+  // The stack with two candidates; fills leader_ and standby_ once one of them leads.
+  void StartStackWithTwoCandidates(int address_block) {
+    ASSERT_TRUE(StartSandbox({.scenario_json = kScenario, .nodes = 2, .address_block = address_block}));
+    ASSERT_TRUE(StartMetricsServer({.grpc = false}));
+    ASSERT_TRUE(RegisterApiService());
+    ASSERT_TRUE(WaitForNodeMetrics());
+    Subprocess* first = StartAutoscaler(Candidate());
+    ASSERT_NE(first, nullptr);
+    Subprocess* second = StartAutoscaler(Candidate());
+    ASSERT_NE(second, nullptr);
+    candidates_ = {first, second};
+    auto leader_index = WaitForSingleLeader(candidates_, seconds(15));
+    ASSERT_TRUE(leader_index) << "no autoscaler acquired the lease\n" << LogTails();
+    leader_ = candidates_[*leader_index];
+    standby_ = candidates_[1 - *leader_index];
+  }
+
+  std::vector<Subprocess*> candidates_;
+  Subprocess* leader_ = nullptr;
+  Subprocess* standby_ = nullptr;
 };
 
 TEST_F(LeaderElectionE2eTest, OnlyTheLeaderScalesAndTheStandbyTakesOverWhenItDies) {
-  ASSERT_TRUE(StartSandbox({.scenario_json = kScenario, .nodes = 2, .address_block = 179}));
-  ASSERT_TRUE(StartMetricsServer({.grpc = false}));
-  ASSERT_TRUE(RegisterApiService());
-  ASSERT_TRUE(WaitForNodeMetrics());
-
-  Subprocess* first = StartAutoscaler(Candidate());
-  ASSERT_NE(first, nullptr);
-  Subprocess* second = StartAutoscaler(Candidate());
-  ASSERT_NE(second, nullptr);
-  std::vector<Subprocess*> candidates = {first, second};
-
-  auto leader_index = WaitForSingleLeader(candidates, seconds(15));
-  ASSERT_TRUE(leader_index) << "no autoscaler acquired the lease\n" << LogTails();
-  Subprocess* leader = candidates[*leader_index];
-  Subprocess* standby = candidates[1 - *leader_index];
+  StartStackWithTwoCandidates(179);
+  if (HasFatalFailure()) return;
+  Subprocess* leader = leader_;
+  Subprocess* standby = standby_;
   const std::string leader_identity = *AcquiredIdentity(leader->Output());
   EXPECT_EQ(LeaseHolder(), leader_identity);
   // Give the standby several retry periods: it must stay a standby while the leader renews.
@@ -119,18 +129,10 @@ TEST_F(LeaderElectionE2eTest, OnlyTheLeaderScalesAndTheStandbyTakesOverWhenItDie
 // lease, so two autoscalers never act at once. While nobody leads, nothing scales; when Lease writes work again,
 // exactly one candidate leads and scaling resumes.
 TEST_F(LeaderElectionE2eTest, NobodyScalesWhileTheLeaseCannotBeRenewed) {
-  ASSERT_TRUE(StartSandbox({.scenario_json = kScenario, .nodes = 2, .address_block = 195}));
-  ASSERT_TRUE(StartMetricsServer({.grpc = false}));
-  ASSERT_TRUE(RegisterApiService());
-  ASSERT_TRUE(WaitForNodeMetrics());
-  Subprocess* first = StartAutoscaler(Candidate());
-  ASSERT_NE(first, nullptr);
-  Subprocess* second = StartAutoscaler(Candidate());
-  ASSERT_NE(second, nullptr);
-  std::vector<Subprocess*> candidates = {first, second};
-  auto leader_index = WaitForSingleLeader(candidates, seconds(15));
-  ASSERT_TRUE(leader_index) << "no autoscaler acquired the lease\n" << LogTails();
-  Subprocess* leader = candidates[*leader_index];
+  StartStackWithTwoCandidates(195);
+  if (HasFatalFailure()) return;
+  Subprocess* leader = leader_;
+  const std::vector<Subprocess*>& candidates = candidates_;
   auto autoscale = kubectl().Run({"autoscale", "deployment", "busy", "--cpu-percent=10", "--min=1", "--max=10"});
   ASSERT_EQ(autoscale.exit_code, 0) << autoscale.Describe();
   ASSERT_TRUE(WaitUntil(seconds(30), milliseconds(500), [&] { return Replicas() > 1; }))
