@@ -4,6 +4,7 @@
 
 #include "apiservice/request_info.h"
 #include "apiservice/status.h"
+#include "common/log.h"
 
 namespace apiservice {
 
@@ -23,11 +24,22 @@ GuardOutcome RequestGuard::Check(const net::HttpRequest& request, bool protobuf_
     outcome.rejection = StatusResponse(UnauthorizedStatus(), protobuf_errors);
     return outcome;
   }
+  const auto& groups = authn.user.groups;
+  const auto& privileged = options_.always_allow_groups;
+  if (std::any_of(groups.begin(), groups.end(), [&privileged](const std::string& g) {
+        return std::find(privileged.begin(), privileged.end(), g) != privileged.end();
+      })) {
+    outcome.user = std::move(authn.user);
+    return outcome;
+  }
   const Attributes attributes = MakeAttributes(authn.user, ParseRequestInfo(request));
   common::Result<AuthzResult> authz = authorizer_->Review(attributes);
   if (!authz.ok()) {
-    // Upstream reports an authorizer failure as a 403 with the error as the reason.
-    outcome.rejection = StatusResponse(ForbiddenStatusFor(attributes, authz.error().message), protobuf_errors);
+    // As upstream's authorization filter: an authorizer that could not decide is a server error, not a denial.
+    LOG_WARNING("authorization error (user={}, verb={}, {}): {}", attributes.user.name, attributes.verb,
+                attributes.resource_request ? "resource=" + attributes.resource : "path=" + attributes.path,
+                authz.error().message);
+    outcome.rejection = StatusResponse(InternalErrorStatus(authz.error().message), protobuf_errors);
     return outcome;
   }
   if (authz->decision != Decision::kAllow) {

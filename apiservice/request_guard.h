@@ -1,6 +1,9 @@
 #pragma once
-// Authentication then authorization of one request, producing the 401/403 Status upstream would send. Health
-// endpoints are reachable without credentials (kubelet probes carry none), like upstream's always-allow paths.
+// Authentication then authorization of one request, producing the Status upstream would send: 401 without valid
+// credentials, 403 when the SubjectAccessReview says no, 500 InternalError when it cannot be asked (the API server
+// is failing). Health endpoints are reachable without credentials (kubelet probes carry none), like upstream's
+// always-allow paths, and system:masters skips the review, like upstream's always-allow groups (the API server
+// would allow it anyway), so cluster admins keep working while SubjectAccessReviews fail.
 
 #include <optional>
 #include <string>
@@ -14,6 +17,7 @@ namespace apiservice {
 
 struct GuardOptions {
   std::vector<std::string> always_allow_paths{"/healthz", "/readyz", "/livez"};
+  std::vector<std::string> always_allow_groups{"system:masters"};
 };
 
 struct GuardOutcome {

@@ -157,7 +157,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool front_proxy = request.peer.presented && request.peer.verified && request.peer.common_name == kFrontProxyCn;
   if (!front_proxy && authorizer.calls > 0) KMA_FUZZ_CHECK(authorizer.last_user == kTokenUser);
   if (outcome.rejection) {
-    KMA_FUZZ_CHECK(outcome.rejection->status == 401 || outcome.rejection->status == 403);
+    KMA_FUZZ_CHECK(outcome.rejection->status == 401 || outcome.rejection->status == 403 ||
+                   outcome.rejection->status == 500);
     KMA_FUZZ_CHECK(outcome.rejection->status != 401 || authorizer.calls == 0);
     CheckResponse(*outcome.rejection);
     return 0;

@@ -63,11 +63,31 @@ TEST_F(RequestGuardTest, DeniedIsCached) {
   EXPECT_EQ(1, sar_.calls);
 }
 
-TEST_F(RequestGuardTest, AuthorizerFailureIs403) {
+// Upstream's authorization filter answers InternalError when the authorizer fails (a SubjectAccessReview that
+// could not be made is no decision), and Forbidden only for a decision.
+TEST_F(RequestGuardTest, AuthorizerFailureIs500InternalError) {
   GuardOutcome o = guard_.Check(ProxiedRequest("/apis/metrics.k8s.io/v1beta1/nodes", "broken"), false);
   ASSERT_TRUE(o.rejection);
-  EXPECT_EQ(403, o.rejection->status);
-  EXPECT_NE(std::string::npos, o.rejection->body.find("no route to host"));
+  EXPECT_EQ(500, o.rejection->status);
+  EXPECT_NE(std::string::npos, o.rejection->body.find(R"("reason":"InternalError")")) << o.rejection->body;
+  EXPECT_NE(std::string::npos, o.rejection->body.find(R"("message":"Internal error occurred: no route to host")"))
+      << o.rejection->body;
+}
+
+// system:masters is allowed without a SubjectAccessReview (upstream's always-allow groups), so it is served even
+// while reviews fail; other groups are reviewed.
+TEST_F(RequestGuardTest, MastersSkipTheReview) {
+  auto masters = ProxiedRequest("/apis/metrics.k8s.io/v1beta1/nodes", "broken");
+  masters.headers.push_back({"X-Remote-Group", "system:masters"});
+  GuardOutcome o = guard_.Check(masters, false);
+  EXPECT_FALSE(o.rejection);
+  EXPECT_EQ(o.user.name, "broken");
+  EXPECT_EQ(sar_.calls, 0);
+
+  auto devs = ProxiedRequest("/apis/metrics.k8s.io/v1beta1/nodes", "broken");
+  devs.headers.push_back({"X-Remote-Group", "devs"});
+  ASSERT_TRUE(guard_.Check(devs, false).rejection);
+  EXPECT_EQ(sar_.calls, 1);
 }
 
 TEST_F(RequestGuardTest, AnonymousAndRejectedGet401) {
