@@ -81,7 +81,9 @@ ApiStatus InternalErrorStatus(std::string message) {
   s.code = 500;
   s.reason = "InternalError";
   s.message = "Internal error occurred: " + message;
+  // As upstream's NewInternalError: the error once more as the only cause.
   s.details = StatusDetails{};
+  s.details->cause_messages.push_back(std::move(message));
   return s;
 }
 
@@ -137,6 +139,17 @@ std::string StatusToJson(const ApiStatus& status) {
       Key(w, "kind");
       Str(w, status.details->kind);
     }
+    if (!status.details->cause_messages.empty()) {
+      Key(w, "causes");
+      w.StartArray();
+      for (const std::string& cause : status.details->cause_messages) {
+        w.StartObject();
+        Key(w, "message");
+        Str(w, cause);
+        w.EndObject();
+      }
+      w.EndArray();
+    }
     w.EndObject();
   }
   Key(w, "code");
@@ -153,6 +166,14 @@ std::string StatusToProtobuf(const ApiStatus& status) {
     const std::size_t mark = w.size();
     w.Bytes(6, "");    // uid
     w.Varint(5, 0);    // retryAfterSeconds
+    const auto& causes = status.details->cause_messages;
+    for (auto cause = causes.rbegin(); cause != causes.rend(); ++cause) {  // reverse writer: last first
+      const std::size_t cause_mark = w.size();
+      w.Bytes(3, "");  // field
+      w.Bytes(2, *cause);
+      w.Bytes(1, "");  // reason
+      w.EndMessage(4, cause_mark);
+    }
     w.Bytes(3, status.details->kind);
     w.Bytes(2, status.details->group);
     w.Bytes(1, status.details->name);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/net/http_types.h"
 
@@ -14,6 +15,7 @@ struct StatusDetails {
   std::string name;
   std::string group;
   std::string kind;  // upstream puts the (plural) resource here
+  std::vector<std::string> cause_messages;  // StatusCause entries with only a message (NewInternalError's)
 };
 
 struct ApiStatus {

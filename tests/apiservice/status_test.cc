@@ -38,6 +38,22 @@ TEST(StatusTest, EmptyDetailsPrintAsEmptyObject) {
       StatusToJson(PathNotFoundStatus()));
 }
 
+// k8s.io/apimachinery's NewInternalError: the message prefixed, and the error again as the only cause.
+TEST(StatusTest, InternalErrorCarriesItsCauseLikeUpstream) {
+  EXPECT_JSON_EQ(
+      R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Internal error occurred: no route to host","reason":"InternalError","details":{"causes":[{"message":"no route to host"}]},"code":500})",
+      StatusToJson(InternalErrorStatus("no route to host")));
+  const std::string body = StatusToProtobuf(InternalErrorStatus("no route to host"));
+  k8s::io::apimachinery::pkg::runtime::Unknown unknown;
+  ASSERT_TRUE(unknown.ParseFromString(body.substr(4)));
+  k8s::io::apimachinery::pkg::apis::meta::v1::Status status;
+  ASSERT_TRUE(status.ParseFromString(unknown.raw()));
+  EXPECT_EQ(500, status.code());
+  ASSERT_EQ(1, status.details().causes_size());
+  EXPECT_EQ("no route to host", status.details().causes(0).message());
+  EXPECT_EQ(0, status.details().causes(0).unknown_fields().field_count());
+}
+
 TEST(StatusTest, QualifiedResource) {
   EXPECT_EQ("pods.metrics.k8s.io", QualifiedResource("metrics.k8s.io", "pods"));
   EXPECT_EQ("pods", QualifiedResource("", "pods"));
