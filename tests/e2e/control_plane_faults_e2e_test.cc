@@ -1,7 +1,8 @@
 // Reliability under a misbehaving control plane, with the real binaries: the sandbox's API server answering 5xx
 // and 429, dropping watches, going away for a minute; metrics-server killed and restarted under an autoscaler that
 // reads its gRPC stream. In every case the autoscaler must hold its scale while its data is missing or its
-// writes fail (never scale on missing or bad data), and resume correctly once the fault is over; nothing crashes.
+// writes fail (never scale on missing or bad data), and resume correctly once the fault is over; nothing crashes
+// and memory stays bounded.
 //
 // Each test runs one Deployment, "demo": 3 replicas with a 30m CPU request under `kubectl autoscale
 // --cpu-percent=10`. A load of 9m is exactly the target on 3 pods (10%), so the HPA holds 3; the scenario then
@@ -79,7 +80,16 @@ class ControlPlaneFaultsE2eTest : public E2eTest {
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
   }
 
+  // Every process alive, and metrics-server's and the autoscalers' peak RSS (sampled as the test goes) bounded:
+  // retry loops against a failing API server must not accumulate memory. The bound is several times what a
+  // two-node stack needs (~20-40 MiB each).
   void ExpectAllRunning() {
+    SampleRss();
+    constexpr int64_t kRssBoundKib = 150 * 1024;
+    EXPECT_LT(max_metrics_server_rss_kib_, kRssBoundKib) << "metrics-server peak VmRSS (KiB)";
+    EXPECT_LT(max_autoscaler_rss_kib_, kRssBoundKib) << "autoscaler peak VmRSS (KiB)";
+    RecordProperty("metrics_server_max_rss_kib", std::to_string(max_metrics_server_rss_kib_));
+    RecordProperty("autoscaler_max_rss_kib", std::to_string(max_autoscaler_rss_kib_));
     EXPECT_TRUE(sandbox()->Running()) << LogTails();
     if (metrics_server() != nullptr) {
       EXPECT_TRUE(metrics_server()->Running()) << LogTails();
@@ -89,8 +99,18 @@ class ControlPlaneFaultsE2eTest : public E2eTest {
 
   // Samples the replicas (and that every process lives) until scenario time `until`; every readable sample must
   // be `replicas`.
+  void SampleRss() {
+    if (metrics_server() != nullptr && metrics_server()->Running()) {
+      max_metrics_server_rss_kib_ = std::max(max_metrics_server_rss_kib_, RssKib(metrics_server()->pid()));
+    }
+    for (auto& a : autoscalers()) {
+      if (a->Running()) max_autoscaler_rss_kib_ = std::max(max_autoscaler_rss_kib_, RssKib(a->pid()));
+    }
+  }
+
   void HoldUntil(double until, int replicas, const std::string& why) {
     auto broken = timeline_.Until(until, [&](const Sample& s) {
+      SampleRss();
       bool alive = sandbox()->Running();
       for (auto& a : autoscalers()) alive = alive && a->Running();
       return !alive || (s.replicas && *s.replicas != replicas);
@@ -102,6 +122,8 @@ class ControlPlaneFaultsE2eTest : public E2eTest {
 
   ReplicaTimeline timeline_{[this] { return Replicas(); }, [this] { return ScenarioSeconds(); }, milliseconds(500)};
   int fault_files_ = 0;
+  int64_t max_metrics_server_rss_kib_ = 0;
+  int64_t max_autoscaler_rss_kib_ = 0;
 };
 
 // 5xx on the metrics and pod reads, then 503 on /scale with 429 on HPA status writes, while the load drops: the
@@ -169,6 +191,7 @@ TEST_F(ControlPlaneFaultsE2eTest, ApiServerAwayForAMinuteThenEverythingResumes) 
 
   // Away: every process keeps running (informers and leases retry; nobody exits on a lost API server).
   while (std::chrono::steady_clock::now() - away_at < seconds(58)) {
+    SampleRss();
     ASSERT_TRUE(metrics_server()->Running()) << LogTails();
     ASSERT_TRUE(autoscalers()[0]->Running()) << LogTails();
     ASSERT_TRUE(sandbox()->Running()) << LogTails();

@@ -396,4 +396,13 @@ std::optional<double> GoDurationSeconds(const std::string& text) {
   return std::chrono::duration<double>(*d).count();
 }
 
+int64_t RssKib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtoll(line.c_str() + 6, nullptr, 10);
+  }
+  return 0;
+}
+
 }  // namespace e2e

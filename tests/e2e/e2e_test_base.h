@@ -124,5 +124,7 @@ std::optional<int64_t> Bytes(const std::string& quantity);
 std::optional<int64_t> NanoValue(const std::string& quantity);
 // "3.004s" / "1m0.5s" -> seconds.
 std::optional<double> GoDurationSeconds(const std::string& text);
+// VmRSS of a process in KiB (0 if unreadable).
+int64_t RssKib(pid_t pid);
 
 }  // namespace e2e

@@ -4,9 +4,7 @@
 // figures); metrics-server must not crash and its RSS must stay bounded (a 64 MiB body must not be buffered whole,
 // scrape after scrape).
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "tests/e2e/e2e_test_base.h"
 
@@ -17,21 +15,6 @@ using std::chrono::seconds;
 
 // No workloads: every node's CPU is its overhead, its memory the base, so each healthy node's figures are known.
 constexpr char kScenario[] = R"({"nodeOverheadMillicores": 200, "nodeMemoryBase": "1Gi", "workloads": []})";
-
-// VmRSS of a process in KiB (0 if unreadable).
-int64_t RssKib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      std::istringstream fields(line.substr(6));
-      int64_t kib = 0;
-      fields >> kib;
-      return kib;
-    }
-  }
-  return 0;
-}
 
 class KubeletFaultsE2eTest : public E2eTest {};
 
