@@ -467,8 +467,11 @@ Result<std::string> EncodeStatusUpdate(std::string_view raw_json, const hpa::Hpa
   rapidjson::Document status_doc(&doc.GetAllocator());
   status_doc.Parse(status_buffer.GetString(), status_buffer.GetSize());
   // Every "status" member: with a duplicated key (found by hpa_codec_fuzz) removing only the first left a stale
-  // status ahead of the new one, and readers take the first.
-  while (doc.RemoveMember("status")) {
+  // status ahead of the new one, and readers take the first. EraseMember, not RemoveMember: RemoveMember moves
+  // the last member into the hole, which reorders duplicated keys, so a reader taking the first "spec" would see
+  // another spec after the update (also found by hpa_codec_fuzz).
+  for (auto it = doc.FindMember("status"); it != doc.MemberEnd(); it = doc.FindMember("status")) {
+    doc.EraseMember(it);
   }
   doc.AddMember("status", rapidjson::Value(status_doc, doc.GetAllocator()), doc.GetAllocator());
   if (!doc.HasMember("apiVersion")) doc.AddMember("apiVersion", "autoscaling/v2", doc.GetAllocator());

@@ -119,6 +119,23 @@ TEST(HpaCodec, StatusUpdateReplacesEveryStatusMember) {
   EXPECT_EQ(again->hpa.status, status);
 }
 
+// With duplicated keys, readers take the first "spec"; the status update must not reorder members so that another
+// one comes first (RapidJSON's RemoveMember moves the last member into the hole; found by hpa_codec_fuzz).
+TEST(HpaCodec, StatusUpdateKeepsMemberOrder) {
+  const std::string json =
+      R"({"metadata":{"name":"web","namespace":"shop"},"status":{"currentReplicas":1},"spec":{"maxReplicas":3},)"
+      R"("status":{"currentReplicas":1},"spec":{"maxReplicas":9},"status":{}})";
+  auto decoded = DecodeHpaJson(json);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  ASSERT_EQ(decoded->hpa.spec.max_replicas, 3);
+  auto body = EncodeStatusUpdate(decoded->raw_json, decoded->hpa.status, 1);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  EXPECT_LT(body->find(R"("maxReplicas":3)"), body->find(R"("maxReplicas":9)")) << *body;
+  auto again = DecodeHpaJson(*body);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->hpa.spec, decoded->hpa.spec);
+}
+
 TEST(HpaCodec, MalformedInputIsAnErrorNamingTheField) {
   EXPECT_FALSE(DecodeHpaJson("{not json").ok());
   EXPECT_FALSE(DecodeHpaJson("[]").ok());
