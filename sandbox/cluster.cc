@@ -200,11 +200,19 @@ common::Result<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
       fleet_options.nodes.push_back({NodeName(i), address});
       ips.push_back(address);
     }
-    auto serving = certs::GenerateServing(*kubelet_ca, {{"kubelet", {}}, {"localhost"}, ips}, real_now);
-    if (!serving.ok()) return serving.error();
+    // A certificate per kubelet naming its own address, as kubelets have: a single one naming all N addresses
+    // made every client connection hold an N-entry SAN list (O(N^2) memory in metrics-server).
+    fleet_options.node_certs.reserve(ips.size());
+    for (std::size_t i = 0; i < ips.size(); ++i) {
+      auto serving = certs::GenerateServing(
+          *kubelet_ca, {{fleet_options.nodes[i].name, {}}, {"localhost", fleet_options.nodes[i].name}, {ips[i]}},
+          real_now);
+      if (!serving.ok()) return serving.error();
+      net::TlsServerConfig& tls = fleet_options.node_certs.emplace_back();
+      tls.cert_pem = serving->cert_pem;
+      tls.key_pem = serving->key_pem;
+    }
     fleet_options.port = options.kubelet_port;
-    fleet_options.tls.cert_pem = serving->cert_pem;
-    fleet_options.tls.key_pem = serving->key_pem;
     fleet_options.tls.client_ca_pem = kubelet_ca->cert_pem;
     if (!options.wrong_cert_nodes.empty()) {
       auto other_ca = certs::GenerateCa({{"not-the-kubelet-ca", {}}}, real_now);

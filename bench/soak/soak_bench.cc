@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
                            interval_flag = std::chrono::seconds(5);
   std::string resolution = "15s";
   std::string dir;
+  std::vector<std::string> ms_wrapper, ms_env, ms_args;
   app.add_option("--sandbox", sandbox_bin, "kma-sandbox binary")->capture_default_str();
   app.add_option("--metrics-server", metrics_server_bin, "metrics-server binary")->capture_default_str();
   app.add_option("--nodes", nodes, "simulated nodes")->capture_default_str();
@@ -85,6 +87,12 @@ int main(int argc, char** argv) {
   common::AddDurationFlag(app, "--sample-interval", &interval_flag, "time between samples");
   app.add_option("--metric-resolution", resolution, "metrics-server --metric-resolution")->capture_default_str();
   app.add_option("--dir", dir, "working directory (default: a new one under /tmp)");
+  // For memory investigations: run metrics-server under a profiler, with allocator tunables, or extra flags.
+  // With a wrapper, the sampled process is the wrapper (heaptrack execs the program, so its pid is kept).
+  app.add_option("--ms-wrapper", ms_wrapper, "command prefixed to metrics-server's (e.g. heaptrack -o FILE)")
+      ->delimiter(' ');
+  app.add_option("--ms-env", ms_env, "NAME=VALUE added to metrics-server's environment (repeatable)");
+  app.add_option("--ms-arg", ms_args, "extra metrics-server argument (repeatable)");
   if (auto exit_code = cli.Parse(argc, argv)) return *exit_code;
   using Seconds = std::chrono::duration<double>;
   const double duration = Seconds(duration_flag).count(), warmup = Seconds(warmup_flag).count(),
@@ -124,13 +132,24 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string certs = dir + "/certs";
-  auto ms = e2e::Subprocess::Spawn(
-      {.argv = {metrics_server_bin, "--kubeconfig", certs + "/kubeconfig", "--secure-port", std::to_string(*port),
+  std::vector<std::string> ms_argv = ms_wrapper;
+  const std::vector<std::string> ms_flags = {metrics_server_bin, "--kubeconfig", certs + "/kubeconfig", "--secure-port", std::to_string(*port),
                 "--bind-address", "127.0.0.1", "--cert-dir", dir + "/metrics-server-certs", "--metric-resolution",
                 resolution, "--kubelet-preferred-address-types", "InternalIP", "--kubelet-certificate-authority",
                 certs + "/kubelet-ca.crt", "--kubelet-client-certificate", certs + "/kubelet-client.crt",
-                "--kubelet-client-key", certs + "/kubelet-client.key"},
-       .log_path = dir + "/metrics-server.log"});
+                "--kubelet-client-key", certs + "/kubelet-client.key"};
+  ms_argv.insert(ms_argv.end(), ms_flags.begin(), ms_flags.end());
+  ms_argv.insert(ms_argv.end(), ms_args.begin(), ms_args.end());
+  std::map<std::string, std::string> env;
+  for (const std::string& kv : ms_env) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "--ms-env %s: want NAME=VALUE\n", kv.c_str());
+      return 2;
+    }
+    env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  auto ms = e2e::Subprocess::Spawn({.argv = ms_argv, .env = env, .log_path = dir + "/metrics-server.log"});
   if (!ms.ok()) {
     std::fprintf(stderr, "spawn metrics-server: %s\n", ms.error().message.c_str());
     return 1;
@@ -194,6 +213,13 @@ int main(int argc, char** argv) {
               first.rss_kib / 1024.0, last.rss_kib / 1024.0, max_rss / 1024.0, slope_kib_per_min,
               slope_kib_per_min * 60 / 1024.0);
   std::printf("summary: cpu %.3f cores average over the steady state\n", cores);
+  // Where the resident memory is (heap, stacks, libraries), for comparing runs.
+  std::ifstream rollup("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  for (std::string line; std::getline(rollup, line);) {
+    if (line.rfind("Rss:", 0) == 0 || line.rfind("Anonymous:", 0) == 0 || line.rfind("Private_Dirty:", 0) == 0) {
+      std::printf("smaps_rollup: %s\n", line.c_str());
+    }
+  }
   (*ms)->Stop();
   (*sandbox)->Stop();
   return 0;

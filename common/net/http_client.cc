@@ -20,6 +20,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/net/lean_tls_stream.h"
 #include "common/net/tls_util.h"
 
 namespace net {
@@ -35,7 +36,9 @@ using common::Error;
 using common::ErrorCode;
 using Clock = std::chrono::steady_clock;
 
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// Not beast::ssl_stream: asio's ssl::stream pins 70 KiB of buffers per connection for its whole life, and the
+// kubelet client keeps one connection per node (see lean_tls_stream.h).
+using TlsStream = internal::LeanTlsStream;
 
 constexpr std::size_t kStreamReadBuffer = 64 << 10;
 
@@ -128,7 +131,7 @@ struct Connection {
       plain.emplace(executor);
     }
   }
-  beast::tcp_stream& Lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  beast::tcp_stream& Lowest() { return tls ? tls->next_layer() : *plain; }
   template <class F>
   void WithStream(F&& f) {
     if (tls) {

@@ -68,7 +68,20 @@ class KubeletFleet::Impl : public std::enable_shared_from_this<Impl> {
       server_options.max_connections = std::max<std::size_t>(10000, options_.nodes.size() * 4);
       return net::HttpServer::Start(loop_, std::move(server_options), handler);
     };
-    if (!good.empty()) {
+    if (!options_.node_certs.empty() && options_.node_certs.size() != options_.nodes.size()) {
+      return Error::Make(ErrorCode::kInvalidArgument, "node_certs needs one certificate per node");
+    }
+    if (!options_.node_certs.empty()) {
+      for (std::size_t i = 0; i < options_.nodes.size(); ++i) {
+        if (options_.wrong_cert_nodes.count(options_.nodes[i].name) != 0) continue;
+        net::TlsServerConfig tls = options_.tls;
+        tls.cert_pem = options_.node_certs[i].cert_pem;
+        tls.key_pem = options_.node_certs[i].key_pem;
+        auto server = start({{options_.nodes[i].address, options_.port}}, tls);
+        if (!server.ok()) return server.error();
+        servers_.push_back(std::move(server).value());
+      }
+    } else if (!good.empty()) {
       auto server = start(std::move(good), options_.tls);
       if (!server.ok()) return server.error();
       servers_.push_back(std::move(server).value());

@@ -64,6 +64,11 @@ struct KubeletFleetOptions {
   std::vector<KubeletNode> nodes;
   uint16_t port = 10250;
   net::TlsServerConfig tls;                       // serving certificate (+ client CA for certificate auth)
+  // When set (one per node, same order as `nodes`): node i is served with the certificate and key of
+  // node_certs[i] (client CA from `tls`), by a server of its own, as real kubelets each present their own
+  // certificate. One shared certificate naming every node's IP made each client connection hold a decoded
+  // SAN list of N entries, i.e. O(N^2) memory in metrics-server that a real cluster does not have.
+  std::vector<net::TlsServerConfig> node_certs;
   std::optional<net::TlsServerConfig> wrong_tls;  // certificate for the wrong_cert_nodes
   std::set<std::string> wrong_cert_nodes;
   KubeletAuthConfig auth;

@@ -279,5 +279,66 @@ TEST(KubeletFleetCacheTest, ServesTheSameBodyUntilStale) {
   loop->Stop();
 }
 
+// Real kubelets each present their own certificate; with node_certs the fleet does too, so a client connection
+// holds a certificate naming one address rather than all of them.
+TEST(KubeletFleetNodeCertsTest, EachNodePresentsItsOwnCertificate) {
+  TimePoint now = TimePoint(seconds(1'800'000'000));
+  LoadModelOptions o;
+  o.epoch = now;
+  LoadModel model(o);
+  auto loop = net::EventLoop::Create(1);
+  auto real_now = std::chrono::system_clock::now();
+  auto ca = certs::GenerateCa({{"ca", {}}}, real_now).value();
+  std::unique_ptr<KubeletFleet> fleet;
+  for (int attempt = 0; attempt < 8 && !fleet; ++attempt) {
+    const int block = 1 + (getpid() + 101 + attempt * 37) % 250;
+    KubeletFleetOptions options;
+    for (int i = 0; i < 3; ++i) {
+      std::string name = "n" + std::to_string(i);
+      if (attempt == 0) model.AddNode(name, now);
+      options.nodes.push_back({name, NodeAddress(block, i)});
+      auto cert = certs::GenerateServing(ca, {{name, {}}, {}, {NodeAddress(block, i)}}, real_now).value();
+      net::TlsServerConfig& tls = options.node_certs.emplace_back();
+      tls.cert_pem = cert.cert_pem;
+      tls.key_pem = cert.key_pem;
+    }
+    options.auth.bearer_tokens = {kToken};
+    auto started = KubeletFleet::Start(*loop, model, std::move(options));
+    if (started.ok()) fleet = std::move(started).value();
+  }
+  ASSERT_TRUE(fleet) << "no free address block";
+  net::ClientOptions client_options;
+  client_options.tls.ca_pem = ca.cert_pem;
+  auto client = net::HttpClient::Create(*loop, client_options).value();
+  auto get = [&](int node) {
+    net::ClientRequest request;
+    request.host = fleet->nodes()[node].address;
+    request.port = 10250;
+    request.target = "/metrics/resource";
+    request.headers.push_back({"Authorization", std::string("Bearer ") + kToken});
+    return client->Send(std::move(request));
+  };
+  for (int i = 0; i < 3; ++i) {
+    auto response = get(i);
+    ASSERT_TRUE(response.ok()) << i << ": " << response.error().message;
+    EXPECT_EQ(response->status, 200);
+  }
+  // Node 0's certificate does not name node 1's address.
+  net::ClientOptions pinned = client_options;
+  pinned.tls.server_name = fleet->nodes()[1].address;
+  auto pinned_client = net::HttpClient::Create(*loop, pinned).value();
+  net::ClientRequest request;
+  request.host = fleet->nodes()[0].address;
+  request.port = 10250;
+  request.target = "/metrics/resource";
+  auto response = pinned_client->Send(std::move(request));
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().code, common::ErrorCode::kTls);
+  client.reset();
+  pinned_client.reset();
+  fleet->Shutdown();
+  loop->Stop();
+}
+
 }  // namespace
 }  // namespace sandbox

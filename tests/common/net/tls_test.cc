@@ -7,7 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "common/net/http_client.h"
 #include "common/net/http_server.h"
@@ -132,6 +135,65 @@ TEST_F(TlsTest, KeepAliveOverTls) {
     remotes.insert(resp->body.substr(resp->body.find("remote=")));
   }
   EXPECT_EQ(remotes.size(), 1u);
+}
+
+// The client's TLS stream (lean_tls_stream.h) sees the server's close of an idle pooled connection as the end of
+// that connection, and the next request goes over a new one.
+TEST_F(TlsTest, PooledConnectionClosedByTheServerIsReplaced) {
+  ServerOptions server_options;
+  server_options.endpoints.push_back({"127.0.0.1", 0});
+  server_options.tls = ServingConfig(Pki().serving);
+  server_options.idle_timeout = std::chrono::milliseconds(100);
+  auto server = HttpServer::Start(*loop_, std::move(server_options), [](const HttpRequest& req, auto responder) {
+    responder->Respond(HttpResponse::Make(200, "text/plain", "remote=" + req.remote_address));
+  });
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  server_ = std::move(server).value();
+  ClientOptions options;
+  options.tls = Trusting(Pki().ca);
+  auto client = HttpClient::Create(*loop_, options);
+  ASSERT_TRUE(client.ok());
+  std::set<std::string> remotes;
+  for (int i = 0; i < 3; ++i) {
+    ClientRequest req;
+    req.host = "127.0.0.1";
+    req.port = server_->ports()[0];
+    auto resp = (*client)->Send(req);
+    ASSERT_TRUE(resp.ok()) << i << ": " << resp.error().message;
+    remotes.insert(resp->body);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  }
+  EXPECT_EQ(remotes.size(), 3u);
+}
+
+// Many exchanges at once on a two-thread loop, each on its own connection and strand.
+TEST_F(TlsTest, ConcurrentExchangesOverTls) {
+  StartServer(ServingConfig(Pki().serving));
+  ClientOptions options;
+  options.tls = Trusting(Pki().ca);
+  options.max_idle_connections_per_host = 64;
+  auto client = HttpClient::Create(*loop_, options);
+  ASSERT_TRUE(client.ok());
+  constexpr int kRequests = 64;
+  std::mutex mu;
+  std::condition_variable cv;
+  int ok = 0, finished = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < kRequests; ++i) {
+      ClientRequest req;
+      req.host = "127.0.0.1";
+      req.port = port_;
+      (*client)->SendAsync(req, [&](common::Result<ClientResponse> resp) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (resp.ok() && resp->status == 200 && resp->body.find("tls=1") == 0) ++ok;
+        ++finished;
+        cv.notify_all();
+      });
+    }
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return finished == (round + 1) * kRequests; }));
+  }
+  EXPECT_EQ(ok, 2 * kRequests);
 }
 
 TEST_F(TlsTest, UnknownCaFailsWithTlsErrorUnlessInsecure) {
