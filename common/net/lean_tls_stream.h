@@ -173,7 +173,7 @@ class LeanTlsStream {
     void Receive(Self& self) {
       state = kReceived;
       waited = true;
-      receive.reset(new char[kReceiveBuffer]);
+      receive = std::make_unique_for_overwrite<char[]>(kReceiveBuffer);
       s.next_.async_read_some(boost::asio::buffer(receive.get(), kReceiveBuffer), std::move(self));
     }
 
