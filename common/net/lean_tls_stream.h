@@ -4,7 +4,7 @@
 //
 // Why not boost::asio::ssl::stream: it allocates four 17 KiB buffers per stream for the stream's whole life
 // (two stream_core vectors and a BIO pair). metrics-server keeps a connection alive to every kubelet, and those
-// buffers were 70 KiB of the ~118 KiB per node it used at 5,000 nodes (docs/memory-report.md). Here the records
+// buffers were 70 KiB of the ~118 KiB per node it used at 5,000 nodes (docs/memory.md). Here the records
 // go through memory BIOs that are replaced when drained, the receive buffer exists only while an operation waits
 // for the peer, and SSL_MODE_RELEASE_BUFFERS lets OpenSSL free its record buffers between operations.
 //

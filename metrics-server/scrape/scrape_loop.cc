@@ -211,7 +211,7 @@ CycleResult ScrapeLoop::RunOnce() {
 
   // A cycle frees as much as it allocates (TLS handshakes and records, bodies, parse buffers), but on the loop's
   // threads' malloc arenas: without this, glibc keeps the freed pages, which in the soak was a third of the
-  // resident memory at 1,000 nodes (docs/memory-report.md). One pass over the arenas every cycle is a few ms.
+  // resident memory at 1,000 nodes (docs/memory.md). One pass over the arenas every cycle is a few ms.
   malloc_trim(0);
 
   if (metrics_ != nullptr) {
