@@ -1213,7 +1213,7 @@ class ApiServerImpl : public ApiServer {
       }
     }
     for (auto& stream : cut) stream->Abort();
-    if (auto until = faults_.DownUntil(now)) {
+    if (faults_.DownUntil(now)) {
       auto go_away = [this] {
         if (!faults_.DownUntil(std::chrono::steady_clock::now()) || server_->away()) return;
         LOG_WARNING("injected fault: the API server goes away (port {} closed)", port_);
@@ -1224,11 +1224,8 @@ class ApiServerImpl : public ApiServer {
       } else {
         After(away_delay, go_away);
       }
-      After(std::chrono::duration_cast<std::chrono::milliseconds>(*until - now) + std::chrono::milliseconds(1),
-            [this] { ComeBackWhenDue(); });
-    } else {
-      ComeBackWhenDue();
     }
+    ComeBackWhenDue();  // while a down fault holds, this schedules the return for when it ends
   }
 
   void ComeBackWhenDue() {
